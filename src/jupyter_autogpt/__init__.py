@@ -1,0 +1,43 @@
+"""jupyter-autogpt: an AutoGPT-style agent loop inside your own Jupyter kernel.
+
+``%load_ext jupyter_autogpt`` registers ``%%autogpt`` and ``%autogpt``; importing the package is cheap
+(no openai, torch or widgets until a run needs them).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "last_run", "load_ipython_extension", "summarize", "unload_ipython_extension"]
+
+if TYPE_CHECKING:
+    from .types import Run
+
+
+def last_run() -> Run | None:
+    """Return the latest run of this kernel, or ``None`` before the first."""
+    from .session import last_run as _last_run
+
+    return _last_run()
+
+
+def summarize(obj: Any, max_chars: int = 2000) -> str:
+    """Return a bounded, informative description of ``obj`` (what the agent sees of it)."""
+    from .execution.inspect import summarize as _summarize
+
+    return _summarize(obj, max_chars)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the ``%%autogpt`` and ``%autogpt`` magics (``%load_ext jupyter_autogpt``)."""
+    from .magics import AutoGPTMagics
+
+    ipython.register_magics(AutoGPTMagics(shell=ipython))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Forget the magics (``%unload_ext jupyter_autogpt``)."""
+    magics = ipython.magics_manager.magics
+    for kind in ("line", "cell"):
+        magics[kind].pop("autogpt", None)

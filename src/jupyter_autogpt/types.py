@@ -1,0 +1,214 @@
+"""Values shared by every layer: messages, usage, observations, steps and runs.
+
+Standard library only. Everything here is a frozen dataclass so events can carry it safely to renderers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Decision",
+    "GenerationSettings",
+    "ImageData",
+    "Message",
+    "Observation",
+    "Run",
+    "RunConfig",
+    "RunStatus",
+    "Step",
+    "Usage",
+]
+
+Role = Literal["system", "user", "assistant"]
+RunStatus = Literal["finished", "max_steps", "interrupted", "failed"]
+RUN_STATUSES: tuple[RunStatus, ...] = ("finished", "max_steps", "interrupted", "failed")
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """An image produced by a step (a matplotlib figure, a displayed PNG), base64-encoded."""
+
+    mime: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message; ``images`` are sent only to models that accept them."""
+
+    role: Role
+    content: str
+    images: tuple[ImageData, ...] = ()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens spent; ``estimated`` is True when a count was guessed from characters, not reported."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    estimated: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.estimated or other.estimated,
+        )
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How a backend should sample one reply. ``None`` means the backend's default."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_new_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The settings of one run, as the magic parsed them."""
+
+    model: str = "openai:gpt-4o-mini"
+    max_steps: int = 10
+    timeout: float | None = None
+    max_time: float | None = None
+    base_url: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    context_chars: int = 12_000
+    focus: tuple[str, ...] = ()
+    vision: bool = False
+    approve: bool = False
+    policy: str = "auto"
+    insert_cells: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as JSON-compatible values (never holds a secret)."""
+        data = dataclasses.asdict(self)
+        data["focus"] = list(self.focus)
+        return data
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What executing one step's code produced, as captured from the kernel.
+
+    ``displays`` are rich display bundles (mime type -> data); ``result`` is the last expression's plain text.
+    The model sees ``Step.output``, a bounded rendering of these parts.
+    """
+
+    stdout: str = ""
+    stderr: str = ""
+    result: str | None = None
+    displays: tuple[dict[str, Any], ...] = ()
+    images: tuple[ImageData, ...] = ()
+    error: str | None = None
+    error_name: str | None = None
+    duration: float = 0.0
+    answered: bool = False
+    answer: Any = None
+    changed: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One turn of the loop: the model's reply, the code it proposed, and what running it gave."""
+
+    index: int
+    reply: str
+    code: str | None = None
+    output: str = ""
+    error: str | None = None
+    observation: Observation | None = None
+    usage: Usage = Usage()
+    model_seconds: float = 0.0
+    exec_seconds: float = 0.0
+    skipped: bool = False
+    feedback: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An approver's answer to a proposed step: run it (maybe edited), skip it, or stop the run."""
+
+    action: Literal["run", "skip", "stop"]
+    code: str | None = None
+    feedback: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished (or stopped) agent run. The cell returns it; ``last_run()`` gives the latest."""
+
+    goal: str
+    model: str
+    status: RunStatus
+    steps: tuple[Step, ...] = ()
+    answer: Any = None
+    usage: Usage = Usage()
+    id: str = ""
+    config: RunConfig = field(default_factory=RunConfig)
+    started_at: float = field(default_factory=time.time)
+    duration: float = 0.0
+    error: str | None = None
+    messages: tuple[Message, ...] = ()
+
+    @property
+    def code(self) -> str:
+        """Return the code of every executed step, joined as one script."""
+        return "\n\n".join(s.code for s in self.steps if s.code and not s.skipped)
+
+    def summary(self) -> str:
+        """Return a one-line summary: status, steps, tokens and time."""
+        n = len(self.steps)
+        approx = "~" if self.usage.estimated else ""
+        line = (
+            f"{self.status} · {n} step{'s' if n != 1 else ''} · "
+            f"{approx}{self.usage.prompt_tokens:,} in / {approx}{self.usage.completion_tokens:,} out tokens · "
+            f"{self.duration:.1f}s · {self.model}"
+        )
+        return line + (f" · {self.error}" if self.error else "")
+
+    def answer_text(self) -> str:
+        """Return the answer as text (``repr`` of a non-string answer)."""
+        if self.answer is None:
+            return ""
+        return self.answer if isinstance(self.answer, str) else _safe_repr(self.answer)
+
+    def __repr__(self) -> str:
+        answer = self.answer_text()
+        short = answer if len(answer) <= 200 else answer[:197] + "..."
+        return f"<Run {self.summary()}" + (f": {short}" if short else "") + ">"
+
+    def _repr_markdown_(self) -> str:
+        answer = self.answer_text() or "_(no answer)_"
+        if self.answer is not None and not isinstance(self.answer, str):
+            answer = f"```\n{answer}\n```"
+        return f"{answer}\n\n<sub>{self.summary()}</sub>"
+
+
+def _safe_repr(obj: Any, limit: int = 2000) -> str:
+    try:
+        text = repr(obj)
+    except Exception as exc:  # a user object's __repr__ may raise anything
+        text = f"<{type(obj).__name__} (repr failed: {type(exc).__name__})>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

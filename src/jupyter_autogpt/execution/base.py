@@ -1,0 +1,29 @@
+"""The seam between the agent loop and the place code runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from ..types import Observation
+
+__all__ = ["Executor"]
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs the agent's code and describes the namespace it runs in.
+
+    ``start`` makes ``final_answer`` available; ``stop`` restores the namespace as it was (our names
+    removed, hooks restored) and must be safe to call after any failure.
+    """
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def run(self, code: str, timeout: float | None = None) -> Observation: ...
+
+    def overview(self, max_chars: int, focus: Sequence[str] = ()) -> str: ...
+
+    def describe(self, names: Sequence[str], max_chars: int) -> str: ...

@@ -1,0 +1,57 @@
+"""Replay a recorded run without any model: ``replay:run.json``.
+
+Reads a transcript written by ``%autogpt export run.json`` (or a JSON list of reply strings) and streams
+its model replies in order — for teaching sessions and demos with no API key and no network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ..errors import ConfigError, ModelBehaviourError
+from ..types import GenerationSettings, Message
+from ..testing import token_pieces
+from .base import Chunk, estimate_usage
+
+__all__ = ["ReplayModel", "load_replies"]
+
+
+def load_replies(path: str | Path) -> list[str]:
+    """Return the model replies recorded in ``path`` (a transcript or a JSON list of strings)."""
+    file = Path(path).expanduser()
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"replay file not found: {file} (write one with `%autogpt export {file.name}`)") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read replay file {file}: {exc}") from None
+    if isinstance(data, dict):
+        data = [s.get("reply", "") for s in data.get("steps", []) if isinstance(s, dict)]
+    if not isinstance(data, list) or not all(isinstance(r, str) for r in data) or not data:
+        raise ConfigError(f"{file} holds no replies: expected a run transcript or a JSON list of strings")
+    return data
+
+
+class ReplayModel:
+    """Stream recorded replies in order, one per request."""
+
+    OPTIONS = frozenset()
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.id = f"replay:{path}"
+        self.replies = load_replies(path)
+        self.position = 0
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[Chunk]:
+        if self.position >= len(self.replies):
+            raise ModelBehaviourError(
+                f"the recording {self.path} has only {len(self.replies)} replies and the run asked for more"
+            )
+        text = self.replies[self.position]
+        self.position += 1
+
+        yield from token_pieces(text)
+        yield estimate_usage(messages, text)

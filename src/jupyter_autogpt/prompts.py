@@ -1,0 +1,118 @@
+"""What the model reads: the system prompt, the first message, observations, and the bounded history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .protocol import truncate_middle
+from .types import Message, Observation, Step
+
+__all__ = [
+    "SYSTEM_PROMPT",
+    "build_messages",
+    "first_message",
+    "render_observation",
+    "render_step",
+]
+
+SYSTEM_PROMPT = """\
+You are a careful data-analysis agent working inside the user's live Jupyter kernel (Python).
+You reach the goal step by step. In each reply:
+1. Think briefly (one or two sentences) about what to do next.
+2. Write exactly one fenced ```python code block. It runs in the user's namespace: their variables are \
+there, and what you define stays for the next steps. The last expression's value, printed output, \
+warnings and errors come back to you as the next message.
+When you know the answer, call `final_answer(value)` in a code block (value may be any Python object, \
+e.g. a string with a short explanation, a number or a DataFrame). If no code is needed at all, reply \
+with the answer in plain Markdown and no code block.
+Rules: inspect data before relying on it; keep outputs short (print summaries, not whole tables); \
+never delete or overwrite the user's existing variables unless the goal asks for it (work on copies); \
+make plots with matplotlib and show them with plt.show(); do not ask the user questions, decide \
+sensibly yourself; if a step fails, read the error and fix the code.\
+"""
+
+STEP_OUTPUT_CHARS = 4_000
+COMPACT_OUTPUT_CHARS = 300
+
+
+def first_message(goal: str, overview: str) -> Message:
+    """Return the first user message: the goal and what the namespace holds."""
+    context = overview.strip() or "(the namespace holds no user variables yet)"
+    return Message("user", f"Goal:\n{goal.strip()}\n\nThe kernel's namespace:\n{context}")
+
+
+def render_observation(obs: Observation, limit: int = STEP_OUTPUT_CHARS, notes: Sequence[str] = ()) -> str:
+    """Return the bounded text the model reads about one execution."""
+    parts: list[str] = []
+    if obs.stdout.strip():
+        parts.append("stdout:\n" + obs.stdout.rstrip())
+    if obs.stderr.strip():
+        parts.append("stderr:\n" + obs.stderr.rstrip())
+    for bundle in obs.displays:
+        text = bundle.get("text/markdown") or bundle.get("text/plain")
+        if text:
+            parts.append("display:\n" + str(text).rstrip())
+    if obs.images:
+        parts.append(f"[{len(obs.images)} image(s) displayed, e.g. a plot]")
+    if obs.result is not None:
+        parts.append("result:\n" + obs.result.rstrip())
+    if obs.error:
+        parts.append("error:\n" + obs.error.rstrip())
+    if obs.changed:
+        parts.append("variables changed: " + ", ".join(obs.changed))
+    parts.extend(notes)
+    if obs.answered:
+        parts.append("final_answer() was called; the run ends.")
+    body = "\n\n".join(parts) if parts else "(the code ran and printed nothing)"
+    return truncate_middle(body, limit)
+
+
+def render_step(step: Step, compact: bool = False) -> list[Message]:
+    """Return the messages one step contributes to the history; ``compact`` keeps code, errors, short results."""
+    if compact:
+        reply = f"```python\n{step.code}\n```" if step.code else truncate_middle(step.reply, COMPACT_OUTPUT_CHARS)
+        if step.error:
+            out = "error: " + truncate_middle(step.error.strip().splitlines()[-1], COMPACT_OUTPUT_CHARS)
+        else:
+            out = truncate_middle(step.output, COMPACT_OUTPUT_CHARS) + "\n[older output shortened]"
+    else:
+        reply, out = step.reply, step.output
+    messages = [Message("assistant", reply)]
+    if step.code is not None or step.feedback:
+        images = step.observation.images if (step.observation and not compact) else ()
+        messages.append(Message("user", f"Observation (step {step.index}):\n{out}", images=images))
+    return messages
+
+
+def build_messages(
+    system: str,
+    first: Message,
+    steps: Sequence[Step],
+    budget_chars: int,
+    vision: bool = False,
+) -> list[Message]:
+    """Return the request history, newest steps in full and older ones compacted, within ``budget_chars``.
+
+    The system prompt and the first message (goal and namespace overview) are always kept.
+    """
+    fixed = len(system) + len(first.content)
+    remaining = budget_chars - fixed
+    rendered: list[list[Message]] = []
+    for i, step in enumerate(reversed(steps)):
+        full = render_step(step)
+        size = sum(len(m.content) for m in full)
+        if i == 0 or size <= remaining:
+            chosen = full
+        else:
+            chosen = render_step(step, compact=True)
+            size = sum(len(m.content) for m in chosen)
+            if size > remaining:
+                omitted = len(steps) - i
+                rendered.append([Message("user", f"[{omitted} earlier step(s) omitted to fit the context]")])
+                break
+        remaining -= size
+        rendered.append(chosen)
+    history = [m for group in reversed(rendered) for m in group]
+    if not vision:
+        history = [Message(m.role, m.content) if m.images else m for m in history]
+    return [Message("system", system), first, *history]

@@ -1,0 +1,99 @@
+"""Test doubles for agents: a model that replays scripted replies and records what it was sent.
+
+Use it in your own tests::
+
+    from jupyter_autogpt.testing import ScriptedModel
+    model = ScriptedModel(["```python\\nfinal_answer(41 + 1)\\n```"])
+    ...
+    model.assert_all_used()
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Union
+
+from .models.base import Chunk, estimate_usage
+from .types import GenerationSettings, Message
+
+__all__ = ["ScriptExhausted", "ScriptedModel", "token_pieces"]
+
+#: A scripted reply: the text, an exception to raise instead, or a function of the messages returning text.
+Reply = Union[str, BaseException, Callable[[Sequence[Message]], str]]
+
+_PIECES = re.compile(r"\s+|\w+|[^\w\s]+")
+
+
+class ScriptExhausted(AssertionError):
+    """The agent asked for more replies than the script holds."""
+
+
+def token_pieces(text: str) -> list[str]:
+    """Split ``text`` the way a tokenizer might: words, runs of whitespace, runs of punctuation."""
+    return _PIECES.findall(text)
+
+
+class ScriptedModel:
+    """A ``Model`` that streams the given replies in order and records every request.
+
+    Parameters
+    ----------
+    replies
+        One entry a request: a string (streamed as token-like pieces), an exception (raised), or a
+        callable taking the messages and returning the reply text.
+    id
+        The model id shown in runs.
+    usage
+        Report estimated usage at the end of each reply (as a server with ``include_usage`` would).
+
+    Attributes
+    ----------
+    calls
+        The messages of every request, in order.
+    settings
+        The generation settings of every request.
+    """
+
+    def __init__(self, replies: Sequence[Reply], id: str = "scripted", usage: bool = True) -> None:
+        self.replies = list(replies)
+        self.id = id
+        self.usage = usage
+        self.calls: list[list[Message]] = []
+        self.settings: list[GenerationSettings] = []
+
+    @property
+    def remaining(self) -> int:
+        """Return how many replies are left unused."""
+        return len(self.replies) - len(self.calls)
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[Chunk]:
+        index = len(self.calls)
+        self.calls.append(list(messages))
+        self.settings.append(settings)
+        if index >= len(self.replies):
+            raise ScriptExhausted(f"the agent asked for reply {index + 1}, but the script has {len(self.replies)}")
+        reply = self.replies[index]
+        if isinstance(reply, BaseException):
+            raise reply
+        text = reply(messages) if callable(reply) else reply
+        yield from token_pieces(text)
+        if self.usage:
+            yield estimate_usage(messages, text)
+
+    def assert_all_used(self) -> None:
+        """Raise ``AssertionError`` if some scripted replies were never requested."""
+        if self.remaining > 0:
+            unused = self.replies[len(self.calls) :]
+            raise AssertionError(f"{len(unused)} scripted repl{'y' if len(unused) == 1 else 'ies'} unused: {unused!r}")
+
+    def last_messages(self) -> list[Message]:
+        """Return the messages of the latest request."""
+        if not self.calls:
+            raise AssertionError("the model was never called")
+        return self.calls[-1]
+
+    def prompt_text(self, call: int = -1) -> str:
+        """Return one request's messages joined as text (handy for ``in`` assertions)."""
+        return "\n\n".join(f"[{m.role}]\n{m.content}" for m in self.calls[call])
+

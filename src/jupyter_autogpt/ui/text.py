@@ -1,0 +1,124 @@
+"""Plain-text and Markdown renderings of a run: terminal IPython, nbconvert, and saved notebooks."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from ..events import (
+    CodeExecuted,
+    CodeProposed,
+    Event,
+    FinalAnswer,
+    ModelDelta,
+    ModelReplied,
+    Noticed,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+)
+from ..types import Run, Step
+
+__all__ = ["TextRenderer", "markdown_transcript"]
+
+OUTPUT_LINES = 30
+
+
+def _clip_lines(text: str, limit: int = OUTPUT_LINES) -> str:
+    lines = text.rstrip().splitlines()
+    if len(lines) <= limit:
+        return "\n".join(lines)
+    half = limit // 2
+    return "\n".join([*lines[:half], f"... ({len(lines) - limit} lines)", *lines[-half:]])
+
+
+class TextRenderer:
+    """Print a run's progress as it happens: the streamed reply, the code, what it printed, the answer.
+
+    Parameters
+    ----------
+    stream
+        Where to write (default: ``sys.stdout`` at the time of each write, so captures see it).
+    stream_tokens
+        Echo the model's reply as it streams (otherwise print it whole once it is complete).
+    """
+
+    def __init__(self, stream: TextIO | None = None, stream_tokens: bool = True) -> None:
+        self._stream = stream
+        self.stream_tokens = stream_tokens
+        self._open_line = False
+
+    @property
+    def out(self) -> TextIO:
+        return self._stream or sys.stdout
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self._write(f"▶ autogpt · {event.model} · goal: {event.goal.strip().splitlines()[0][:100]}\n")
+        elif isinstance(event, StepStarted):
+            self._write(f"\n── step {event.index}/{event.max_steps} ──\n")
+        elif isinstance(event, ModelDelta) and self.stream_tokens:
+            self._write(event.text)
+            self._open_line = not event.text.endswith("\n")
+        elif isinstance(event, ModelReplied):
+            if not self.stream_tokens:
+                self._write(event.text)
+            self._write("\n" if self._open_line or not self.stream_tokens else "")
+            self._open_line = False
+        elif isinstance(event, CodeProposed) and event.flags:
+            self._write(f"⚠ flagged: {', '.join(event.flags)}\n")
+        elif isinstance(event, CodeExecuted):
+            self._executed(event)
+        elif isinstance(event, Noticed):
+            self._write(f"[{event.level}] {event.message}\n")
+        elif isinstance(event, FinalAnswer):
+            self._write(f"\n✔ answer: {_clip_lines(event.text, 10)}\n")
+        elif isinstance(event, RunFinished):
+            self._write(f"■ {event.run.summary()}\n")
+
+    def _executed(self, event: CodeExecuted) -> None:
+        obs = event.observation
+        shown = "\n".join(
+            p for p in (obs.stdout, obs.stderr, *(str(d.get("text/plain", "")) for d in obs.displays)) if p.strip()
+        )
+        if obs.images:
+            shown += f"\n[{len(obs.images)} image(s)]"
+        if shown.strip():
+            self._write("┆ " + _clip_lines(shown).replace("\n", "\n┆ ") + "\n")
+        if obs.error:
+            self._write("✗ " + _clip_lines(obs.error, 12).replace("\n", "\n  ") + "\n")
+
+    def close(self) -> None:
+        if self._open_line:
+            self._write("\n")
+
+
+def _step_markdown(step: Step) -> str:
+    parts = [f"#### Step {step.index}"]
+    prose = step.reply
+    if step.code:
+        prose = prose.split("```", 1)[0]
+    if prose.strip():
+        parts.append(prose.strip())
+    if step.code:
+        label = " (skipped)" if step.skipped else ""
+        parts.append(f"```python\n{step.code}\n```{label}")
+        if step.output.strip():
+            parts.append("<details><summary>output</summary>\n\n```text\n" + _clip_lines(step.output, 40) + "\n```\n</details>")
+    return "\n\n".join(parts)
+
+
+def markdown_transcript(run: Run, steps: bool = True) -> str:
+    """Return a static Markdown transcript of ``run``: goal, steps, answer and a summary line."""
+    parts = [f"**autogpt** · `{run.model}` · {run.status}", "> " + run.goal.strip().replace("\n", "\n> ")]
+    if steps:
+        parts += [_step_markdown(s) for s in run.steps]
+    answer = run.answer_text()
+    if answer:
+        parts.append("**Answer**\n\n" + (answer if isinstance(run.answer, str) else f"```\n{answer}\n```"))
+    parts.append(f"<sub>{run.summary()}</sub>")
+    return "\n\n".join(parts)

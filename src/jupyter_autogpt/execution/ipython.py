@@ -99,7 +99,7 @@ class IPythonExecutor:
         had, value = self._saved_answer
         if had:
             ns["final_answer"] = value
-        elif ns.get("final_answer") is self._final_answer:
+        elif ns.get("final_answer") == self._final_answer:
             del ns["final_answer"]
 
     def _final_answer(self, value: Any = None) -> Any:
@@ -237,6 +237,8 @@ class IPythonExecutor:
         """Route tracebacks and the last value to us, answer ``input()`` with an error; restore all after."""
         shell = self.shell
         saved_hooks = sys.displayhook, shell.display_trap.hook
+        # A nested run_cell overwrites the outer cell's bookkeeping; the %%autogpt cell must keep its own.
+        saved_results = shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded
         own = "_showtraceback" in vars(shell)
         saved_tb = vars(shell).get("_showtraceback")
         saved_input, saved_getpass = builtins.input, getpass.getpass
@@ -252,6 +254,7 @@ class IPythonExecutor:
             yield
         finally:
             sys.displayhook, shell.display_trap.hook = saved_hooks
+            shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded = saved_results
             builtins.input, getpass.getpass = saved_input, saved_getpass  # type: ignore[assignment]
             if own:
                 shell._showtraceback = saved_tb  # type: ignore[method-assign]

@@ -29,6 +29,10 @@ def _wire(message: Message) -> dict[str, Any]:
     return {"role": message.role, "content": parts}
 
 
+class _StreamBroken(Exception):
+    """The response stream ended or broke before the server finished the reply."""
+
+
 class OpenAIModel:
     """Stream chat completions from an OpenAI-compatible server.
 
@@ -96,10 +100,10 @@ class OpenAIModel:
                     produced = produced or isinstance(chunk, str)
                     yield chunk
                 return
-            except ModelBackendError as exc:
+            except _StreamBroken as exc:
                 # The client retries failed requests; a stream that broke before any text is retried here.
-                if produced or not exc.transient or attempt >= self.max_retries:
-                    raise
+                if produced or attempt >= self.max_retries:
+                    raise ModelBackendError(str(exc), transient=True) from None
                 attempt += 1
                 time.sleep(min(8.0, 0.5 * 2**attempt))
 
@@ -123,6 +127,7 @@ class OpenAIModel:
     def _stream_once(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[Chunk]:
         parts: list[str] = []
         usage: Usage | None = None
+        finished = False
         response = None
         try:
             response = self._client.chat.completions.create(**self._request(messages, settings))
@@ -137,11 +142,18 @@ class OpenAIModel:
                         yield text
                     if choice.finish_reason == "content_filter":
                         raise ModelBackendError("the server's content filter stopped the reply")
-        except self._openai.OpenAIError as exc:
+                    finished = finished or choice.finish_reason is not None
+        except self._openai.APIStatusError as exc:
             raise self._translate(exc) from None
+        except self._openai.OpenAIError as exc:
+            if response is None:
+                raise self._translate(exc) from None  # the client already retried the request
+            raise _StreamBroken(f"the stream from {self.base_url or 'the OpenAI API'} broke: {redact(str(exc))}") from None
         finally:
             if response is not None:
                 response.close()
+        if not finished:
+            raise _StreamBroken(f"the stream from {self.base_url or 'the OpenAI API'} ended before the reply was complete")
         yield usage if usage is not None else estimate_usage(messages, "".join(parts))
 
     def _translate(self, exc: Exception) -> ModelBackendError:
@@ -166,6 +178,4 @@ class OpenAIModel:
             return ModelBackendError(f"cannot reach {where} ({type(exc).__name__}): {detail}", transient=True)
         if isinstance(exc, o.APIStatusError) and exc.status_code >= 500:
             return ModelBackendError(f"{where} failed ({exc.status_code}) after retries: {detail}", transient=True)
-        if isinstance(exc, o.APIError) and not isinstance(exc, o.APIStatusError):
-            return ModelBackendError(f"the stream from {where} broke: {detail}", transient=True)
         return ModelBackendError(f"{where} answered an error: {detail}")

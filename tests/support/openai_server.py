@@ -1,0 +1,232 @@
+"""A real loopback HTTP server speaking the chat-completions wire format (JSON and SSE), faults on demand.
+
+The real ``openai`` client is pointed at it through ``base_url``, so retries, streaming and error
+mapping are exercised for real. Kernels started by tests reach it through ``OPENAI_BASE_URL``.
+
+Each request takes the next scripted item:
+- a ``str``: the reply, streamed as token-like pieces (or a JSON body when ``stream`` is false);
+- ``Fault(status, ...)``: an HTTP error answer (optionally with ``Retry-After``);
+- ``Drop(after=N)``: the connection is cut after N pieces of the stream;
+- ``Slow(text, delay)``: the reply streamed with a pause between pieces (for interrupts);
+- a callable taking the request body and returning one of the above.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Union
+
+from jupyter_autogpt.testing import token_pieces
+
+__all__ = ["Drop", "FakeOpenAIServer", "Fault", "Slow"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    status: int
+    message: str = "scripted failure"
+    code: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Drop:
+    text: str = "partial reply that never ends"
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class Slow:
+    text: str
+    delay: float = 0.05
+
+
+@dataclass(frozen=True)
+class NoUsage:
+    text: str
+
+
+Item = Union[str, Fault, Drop, Slow, NoUsage, Callable[[dict[str, Any]], Any]]
+
+
+@dataclass
+class Recorded:
+    body: dict[str, Any]
+    headers: dict[str, str]
+    path: str
+    at: float = field(default_factory=time.monotonic)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", 0))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        owner = self.server.owner
+        owner.record(Recorded(body, {k.lower(): v for k, v in self.headers.items()}, self.path))
+        if not self.path.endswith("/chat/completions"):
+            return self._error(Fault(404, f"no route {self.path}"))
+        item = owner.next_item(body)
+        while callable(item) and not isinstance(item, str):
+            item = item(body)
+        try:
+            if isinstance(item, Fault):
+                self._error(item)
+            elif body.get("stream"):
+                self._stream(item, body)
+            else:
+                self._json(item, body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (an interrupt): nothing to answer
+
+    def _error(self, fault: Fault) -> None:
+        payload = json.dumps({"error": {"message": fault.message, "type": "scripted", "code": fault.code}}).encode()
+        self.send_response(fault.status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        if fault.retry_after is not None:
+            self.send_header("retry-after", str(fault.retry_after))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _json(self, item: Any, body: dict[str, Any]) -> None:
+        text = getattr(item, "text", item)
+        payload = json.dumps({
+            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body.get("model", "m"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": _usage(body, text),
+        }).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _stream(self, item: Any, body: dict[str, Any]) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("connection", "close")
+        self.end_headers()
+        text = getattr(item, "text", item)
+        delay = item.delay if isinstance(item, Slow) else 0.0
+        for i, piece in enumerate(token_pieces(text)):
+            if isinstance(item, Drop) and i >= item.after:
+                self.wfile.flush()
+                self.connection.shutdown(2)  # cut the stream mid-way, like a dying proxy
+                return
+            self._event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}, body)
+            if delay:
+                time.sleep(delay)
+        self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}, body)
+        wants_usage = (body.get("stream_options") or {}).get("include_usage")
+        if wants_usage and not isinstance(item, NoUsage) and self.server.owner.send_usage:
+            self._event({"choices": [], "usage": _usage(body, text)}, body)
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def _event(self, data: dict[str, Any], body: dict[str, Any]) -> None:
+        data = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0,
+                "model": body.get("model", "m"), **data}
+        self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+        self.wfile.flush()
+
+
+def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
+    prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4 + 1
+    completion = len(token_pieces(text))
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: FakeOpenAIServer
+
+
+class FakeOpenAIServer:
+    """Serve scripted chat completions on 127.0.0.1 until the ``with`` block ends.
+
+    Parameters
+    ----------
+    items
+        What successive requests receive (see the module docstring).
+    default
+        What requests receive once the script is used up (``None``: a 500 fault saying so).
+    send_usage
+        Send a usage chunk when the client asks for one (``False`` mimics servers that never do).
+    """
+
+    def __init__(self, items: Iterable[Item] = (), default: Item | None = None, send_usage: bool = True) -> None:
+        self.items: list[Item] = list(items)
+        self.default = default
+        self.send_usage = send_usage
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition()
+        self._served = 0
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def record(self, request: Recorded) -> None:
+        with self._arrived:
+            self.requests.append(request)
+            self._arrived.notify_all()
+
+    def wait_for_requests(self, count: int, timeout: float = 30.0) -> bool:
+        """Block until ``count`` requests have arrived (or ``timeout`` passes); return whether they did."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+
+    def next_item(self, body: dict[str, Any]) -> Item:
+        with self._lock:
+            if self._served < len(self.items):
+                item = self.items[self._served]
+                self._served += 1
+                return item
+        if self.default is not None:
+            return self.default
+        return Fault(500, "the test server's script is used up")
+
+    def queue(self, *items: Item) -> None:
+        """Append more scripted items."""
+        with self._lock:
+            self.items.extend(items)
+
+    @property
+    def remaining(self) -> int:
+        return len(self.items) - self._served
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "the server is not running"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> FakeOpenAIServer:
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.owner = self
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,234 @@
+"""The agent loop with ScriptedModel and the real IPython executor on a real InteractiveShell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from jupyter_autogpt.agent import Agent, run_to_completion
+from jupyter_autogpt.events import (
+    CodeExecuted,
+    CodeProposed,
+    FinalAnswer,
+    ModelDelta,
+    Noticed,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+)
+from jupyter_autogpt.execution.ipython import IPythonExecutor
+from jupyter_autogpt.testing import ScriptedModel, ScriptExhausted
+from jupyter_autogpt.types import Decision, GenerationSettings, Message, RunConfig
+
+
+def code(src: str, thought: str = "Next step.") -> str:
+    return f"{thought}\n```python\n{src}\n```"
+
+
+def make_agent(ip, replies, **config) -> tuple[Agent, ScriptedModel]:
+    model = ScriptedModel(replies)
+    return Agent(model, IPythonExecutor(ip), RunConfig(model="scripted", **config)), model
+
+
+def test_final_answer_ends_the_run_with_any_python_object(ip) -> None:
+    ip.user_ns["sales"] = {"north": 3, "south": 5}
+    agent, model = make_agent(ip, [code("best = max(sales, key=sales.get)\nbest"), code("final_answer({'region': best})")])
+    run = run_to_completion(agent, "Which region sold most?")
+    assert run.status == "finished"
+    assert run.answer == {"region": "south"}
+    assert [s.code for s in run.steps] == ["best = max(sales, key=sales.get)\nbest", "final_answer({'region': best})"]
+    assert "south" in run.steps[0].output  # the last expression's value reached the model
+    assert ip.user_ns["best"] == "south"  # the code ran in the user's namespace
+    model.assert_all_used()
+
+
+def test_the_first_prompt_holds_goal_and_namespace(ip) -> None:
+    ip.user_ns["revenue_table"] = [1, 2, 3]
+    agent, model = make_agent(ip, ["The answer is 6."])
+    run = run_to_completion(agent, "Sum revenue_table")
+    first = model.calls[0]
+    assert first[0].role == "system" and "final_answer" in first[0].content
+    assert "Sum revenue_table" in first[1].content and "revenue_table" in first[1].content
+    assert run.status == "finished" and run.answer == "The answer is 6."
+
+
+def test_errors_go_back_to_the_model_with_their_traceback_and_it_repairs(ip) -> None:
+    agent, model = make_agent(ip, [code("total = undefined_name + 1"), code("total = 41 + 1"), code("final_answer(total)")])
+    run = run_to_completion(agent, "compute")
+    assert run.status == "finished" and run.answer == 42
+    assert run.steps[0].error and "NameError" in run.steps[0].error
+    repair_prompt = model.prompt_text(1)
+    assert "NameError" in repair_prompt and "undefined_name" in repair_prompt and "Traceback" in repair_prompt
+    assert run.steps[1].error is None
+
+
+def test_max_steps_is_a_hard_limit_on_model_replies(ip) -> None:
+    agent, model = make_agent(ip, [code(f"x{i} = {i}") for i in range(3)], max_steps=3)
+    run = run_to_completion(agent, "never finishes")
+    assert run.status == "max_steps"
+    assert len(model.calls) == 3 and len(run.steps) == 3
+    assert "step budget" in (run.error or "")
+
+
+def test_events_arrive_in_order_and_stream_the_reply(ip) -> None:
+    agent, _ = make_agent(ip, [code("print('hi')"), code("final_answer('done')")])
+    events = list(agent.run("say hi"))
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "RunStarted" and kinds[-2:] == ["FinalAnswer", "RunFinished"]
+    step1 = kinds[kinds.index("StepStarted") : kinds.index("StepFinished") + 1]
+    assert step1[:2] == ["StepStarted", "ModelDelta"]
+    assert step1[-4:] == ["ModelReplied", "CodeProposed", "CodeExecuted", "StepFinished"]
+    deltas = "".join(e.text for e in events if isinstance(e, ModelDelta) and e.index == 1)
+    assert deltas == code("print('hi')")
+    executed = next(e for e in events if isinstance(e, CodeExecuted))
+    assert executed.observation.stdout == "hi\n"
+    assert isinstance(events[0], RunStarted) and isinstance(events[-1], RunFinished)
+    assert isinstance(events[-2], FinalAnswer) and events[-2].text == "done"
+    assert sum(isinstance(e, StepStarted) for e in events) == sum(isinstance(e, StepFinished) for e in events) == 2
+
+
+def test_final_answer_is_removed_and_a_user_binding_restored(ip) -> None:
+    agent, _ = make_agent(ip, [code("final_answer(1)")])
+    run_to_completion(agent, "g")
+    assert "final_answer" not in ip.user_ns
+    ip.user_ns["final_answer"] = "the user's own"
+    agent, _ = make_agent(ip, [code("final_answer(2)")])
+    assert run_to_completion(agent, "g").answer == 2
+    assert ip.user_ns["final_answer"] == "the user's own"
+
+
+class InterruptingModel:
+    """A backend whose stream is cut by Ctrl-C after a few pieces, as a kernel interrupt does."""
+
+    id = "interrupting"
+
+    def __init__(self, before: Sequence[str]) -> None:
+        self.scripted = ScriptedModel(before)
+
+    def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[str]:
+        if self.scripted.remaining:
+            yield from self.scripted.stream(messages, settings)
+            return
+        yield "Let me "
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_mid_stream_keeps_the_steps_done(ip) -> None:
+    model = InterruptingModel([code("kept = 'yes'")])
+    run = run_to_completion(Agent(model, IPythonExecutor(ip), RunConfig(model="x")), "g")
+    assert run.status == "interrupted"
+    assert [s.code for s in run.steps] == ["kept = 'yes'"]
+    assert ip.user_ns["kept"] == "yes" and "final_answer" not in ip.user_ns
+
+
+def test_an_interrupt_inside_generated_code_stops_the_run(ip) -> None:
+    agent, model = make_agent(ip, [code("before = 1"), code("raise KeyboardInterrupt"), code("final_answer(0)")])
+    run = run_to_completion(agent, "g")
+    assert run.status == "interrupted"
+    assert len(run.steps) == 1 and model.remaining == 1
+
+
+def test_an_empty_reply_gets_a_corrective_re_ask(ip) -> None:
+    agent, model = make_agent(ip, ["", code("final_answer(5)")])
+    events = list(agent.run("g"))
+    run = events[-1].run
+    assert run.status == "finished" and run.answer == 5
+    assert any(isinstance(e, Noticed) for e in events)
+    assert "empty" in model.prompt_text(1)
+
+
+def test_a_model_repeating_failing_code_is_stopped(ip) -> None:
+    agent, model = make_agent(ip, [code("1/0")] * 5)
+    run = run_to_completion(agent, "g")
+    assert run.status == "failed" and "same failing code" in (run.error or "")
+    assert len(run.steps) == 3
+
+
+def test_token_budget_stops_the_run(ip) -> None:
+    agent, model = make_agent(ip, [code("a = 1"), code("b = 2"), code("final_answer(3)")], max_tokens=10)
+    run = run_to_completion(agent, "g")
+    assert run.status == "max_steps" and "token budget" in (run.error or "")
+    assert len(model.calls) == 1
+
+
+def test_backend_failures_end_the_run_as_failed_with_the_transcript(ip) -> None:
+    from jupyter_autogpt.errors import ModelBackendError
+
+    agent, _ = make_agent(ip, [code("a = 1"), ModelBackendError("server exploded")])
+    run = run_to_completion(agent, "g")
+    assert run.status == "failed" and run.error == "server exploded"
+    assert len(run.steps) == 1
+
+
+def test_the_script_complains_when_the_agent_asks_for_more(ip) -> None:
+    model = ScriptedModel([code("a = 1")])
+    agent = Agent(model, IPythonExecutor(ip), RunConfig(model="s", max_steps=3))
+    run = run_to_completion(agent, "g")
+    assert run.status == "failed" and "script has 1" in (run.error or "")
+    with pytest.raises(ScriptExhausted):
+        list(model.stream([], GenerationSettings()))
+
+
+def test_approver_can_edit_skip_and_stop(ip) -> None:
+    answers = iter([Decision("run", code="edited = 'by the user'"), Decision("skip", feedback="use pandas"),
+                    Decision("stop")])
+    seen: list[CodeProposed] = []
+
+    def approver(proposal: CodeProposed) -> Decision:
+        seen.append(proposal)
+        return next(answers)
+
+    model = ScriptedModel([code("edited = 'by the model'"), code("import os"), code("final_answer(1)")])
+    agent = Agent(model, IPythonExecutor(ip), RunConfig(model="s", approve=True), approver=approver)
+    run = run_to_completion(agent, "g")
+    assert [p.index for p in seen] == [1, 2, 3]
+    assert ip.user_ns["edited"] == "by the user"
+    assert run.steps[0].code == "edited = 'by the user'"
+    assert run.steps[1].skipped and "use pandas" in model.prompt_text(2)
+    assert run.status == "interrupted" and len(run.steps) == 2
+
+
+def test_ask_risky_policy_asks_only_for_flagged_steps(ip) -> None:
+    ip.user_ns["df"] = [1, 2]
+    asked: list[tuple[str, ...]] = []
+
+    def approver(proposal: CodeProposed) -> Decision:
+        asked.append(proposal.flags)
+        return Decision("skip")
+
+    model = ScriptedModel([code("n = len(df)"), code("df = None"), code("final_answer(n)")])
+    run = run_to_completion(
+        Agent(model, IPythonExecutor(ip), RunConfig(model="s", policy="ask-risky"), approver=approver), "g"
+    )
+    assert asked == [("rebind",)]
+    assert ip.user_ns["df"] == [1, 2] and run.answer == 2
+
+
+def test_stop_requested_ends_at_the_next_step_boundary(ip) -> None:
+    flag = {"stop": False}
+    model = ScriptedModel([code("flag_seen = 1"), code("final_answer(1)")])
+
+    def stop() -> bool:
+        return flag["stop"]
+
+    agent = Agent(model, IPythonExecutor(ip), RunConfig(model="s"), should_stop=stop)
+    events = agent.run("g")
+    for event in events:
+        if isinstance(event, StepFinished):
+            flag["stop"] = True
+        if isinstance(event, RunFinished):
+            run = event.run
+    assert run.status == "interrupted" and len(run.steps) == 1 and model.remaining == 1
+
+
+def test_prompt_history_keeps_goal_and_overview_over_long_runs(ip) -> None:
+    ip.user_ns["frame_of_interest"] = list(range(10))
+    replies = [code(f"print('x' * 5000, {i})") for i in range(12)] + [code("final_answer(0)")]
+    agent, model = make_agent(ip, replies, max_steps=13, context_chars=2000)
+    run_to_completion(agent, "Long goal text here")
+    sizes = [sum(len(m.content) for m in call) for call in model.calls]
+    last = model.calls[-1]
+    assert "Long goal text here" in last[1].content and "frame_of_interest" in last[1].content
+    assert max(sizes[6:]) <= max(sizes[3:6]) * 1.2  # bounded: old outputs are compacted, not accumulated

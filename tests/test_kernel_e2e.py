@@ -1,0 +1,149 @@
+"""End to end in real kernels: nbclient notebooks and a kernel interrupt, against the loopback server."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import nbformat
+import pytest
+from conftest import SECRET_KEY
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from support.openai_server import FakeOpenAIServer, Slow
+
+pytestmark = pytest.mark.kernel
+
+SALES = (
+    "import pandas as pd\n"
+    "sales = pd.DataFrame({'region': ['north', 'south', 'east', 'west'], 'units': [10, 4, 7, 1],\n"
+    "                      'price': [2.5, 10.0, 3.0, 4.0]})"
+)
+
+
+def code(src: str, thought: str = "Next.") -> str:
+    return f"{thought}\n```python\n{src}\n```"
+
+
+def run_notebook(cells: list[str], server: FakeOpenAIServer, tmp_path) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = {"OPENAI_API_KEY": SECRET_KEY, "OPENAI_BASE_URL": server.base_url, "MPLBACKEND": "Agg"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # kernels inherit the environment of the process that starts them
+    try:
+        NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb
+
+
+def outputs_of(nb: nbformat.NotebookNode, index: int) -> str:
+    return json.dumps(nb.cells[index].outputs)
+
+
+def test_a_goal_runs_in_the_users_kernel_end_to_end(openai_server, tmp_path) -> None:
+    openai_server.queue(
+        code("rev = (sales.units * sales.price).groupby(sales.region).sum()\nrev.sort_values()", "Compute revenue."),
+        code("import os\nprint(os.environ['OPENAI_API_KEY'])\n1/0", "Oops."),
+        code("best = rev.idxmax()\nfinal_answer(f'{best} has the highest revenue ({rev.max():.1f})')"),
+    )
+    goal = "%%autogpt --model openai:gpt-4o-mini --max-steps 5\nWhich region has the highest total revenue (units * price) in `sales`?"
+    nb = run_notebook(["%load_ext jupyter_autogpt", SALES, goal,
+                       "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status, '|', r.answer, '|', len(r.steps))",
+                       "print(type(_).__name__ if False else type(Out[3]).__name__, sorted(sales.columns))"],
+                      openai_server, tmp_path)
+    assert "error" not in {o.output_type for c in nb.cells for o in c.outputs}  # a failing step is the agent's business
+    assert nb.cells[3].outputs[0].text.strip() == "finished | south has the highest revenue (40.0) | 3"
+    assert nb.cells[4].outputs[0].text.strip() == "Run ['price', 'region', 'units']"  # Out[n] holds the run
+    first = "\n".join(m["content"] for m in openai_server.requests[0].body["messages"] if isinstance(m["content"], str))
+    for fact in ("sales", "region", "units", "price", "int64", "float64"):
+        assert fact in first
+    assert "(4, 3)" in first or "4 rows" in first
+    third = json.dumps(openai_server.requests[2].body)
+    assert "ZeroDivisionError" in third and "[REDACTED]" in third and SECRET_KEY not in third
+    assert SECRET_KEY not in nbformat.writes(nb)
+
+
+def test_usage_is_counted_from_the_server(openai_server, tmp_path) -> None:
+    openai_server.queue(code("final_answer(len(sales))"))
+    nb = run_notebook(["%load_ext jupyter_autogpt", SALES, "%%autogpt --max-steps 2\nHow many rows?",
+                       "r = _\nprint(r.answer, r.usage.prompt_tokens > 0, r.usage.completion_tokens > 0, r.usage.estimated)"],
+                      openai_server, tmp_path)
+    assert nb.cells[3].outputs[0].text.strip() == "4 True True False"
+    assert openai_server.requests[0].body["model"] == "gpt-4o-mini"  # the documented default model
+
+
+@pytest.fixture
+def kernel(openai_server) -> Iterator[tuple[KernelManager, object]]:
+    km = KernelManager(kernel_name="python3")
+    env = {**os.environ, "OPENAI_API_KEY": SECRET_KEY, "OPENAI_BASE_URL": openai_server.base_url, "MPLBACKEND": "Agg"}
+    km.start_kernel(env=env)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    try:
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def execute(kc, code: str, timeout: float = 60) -> tuple[dict, str]:
+    """Run ``code``; return its execute_reply content and everything it printed."""
+    msg_id = kc.execute(code)
+    printed = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"]["text"])
+        if msg["msg_type"] == "error":
+            printed.append("ERROR:" + msg["content"]["ename"])
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    reply = kc.get_shell_msg(timeout=timeout)
+    return reply["content"], "".join(printed)
+
+
+def test_a_kernel_interrupt_mid_stream_stops_the_run_and_keeps_the_kernel(kernel, openai_server) -> None:
+    km, kc = kernel
+    openai_server.queue(code("done_before = 'kept'"), Slow("thinking " * 400, delay=0.02))
+    execute(kc, "%load_ext jupyter_autogpt\nmine = [1, 2, 3]")
+    msg_id = kc.execute("%%autogpt --max-steps 5\nA goal that takes a while")
+    assert openai_server.wait_for_requests(2, timeout=60)  # the second reply is streaming now
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=30)
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+    _, printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\n"
+                             "print(r.status, len(r.steps), done_before, mine, 'final_answer' in dir())")
+    assert printed.strip() == "interrupted 1 kept [1, 2, 3] False"
+
+
+def test_an_interrupt_inside_a_step_stops_the_run(kernel, openai_server) -> None:
+    km, kc = kernel
+    step = (
+        "import os, time, urllib.request\n"
+        "try:\n"  # tell the test the step is running: a request the server records (and answers 404)
+        "    urllib.request.urlopen(urllib.request.Request(os.environ['OPENAI_BASE_URL'] + '/marker', data=b'{}'))\n"
+        "except Exception:\n"
+        "    pass\n"
+        "for _ in range(600):\n"
+        "    time.sleep(0.05)"
+    )
+    openai_server.queue(code(step), code("final_answer('never')"))
+    execute(kc, "%load_ext jupyter_autogpt")
+    kc.execute("%%autogpt\nslow goal")
+    assert openai_server.wait_for_requests(2, timeout=60)
+    assert openai_server.requests[1].path.endswith("/marker")
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=30)
+    assert reply["content"]["status"] == "ok"
+    _, printed = execute(kc, "import jupyter_autogpt\nprint(jupyter_autogpt.last_run().status)")
+    assert printed.strip() == "interrupted"
+    assert openai_server.remaining == 1 and len(openai_server.requests) == 2  # no further step was requested

@@ -1,0 +1,118 @@
+"""The magics in a real InteractiveShell: options, errors as one-line UsageErrors, the returned run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from IPython.core.error import UsageError
+
+import jupyter_autogpt
+
+
+def cell(ip, line: str, body: str):
+    return ip.run_cell_magic("autogpt", line, body)
+
+
+def test_a_cell_runs_the_goal_and_returns_the_run(ip, replies_file, capsys) -> None:
+    ip.user_ns["sales"] = {"north": 10, "south": 30}
+    path = replies_file("Looking.\n```python\ntop = max(sales, key=sales.get)\n```", "```python\nfinal_answer(top)\n```")
+    run = cell(ip, f"--model replay:{path} --max-steps 4", "Which region sold most?")
+    assert run.status == "finished" and run.answer == "south"
+    assert run.goal == "Which region sold most?"
+    assert jupyter_autogpt.last_run() is run
+    assert ip.user_ns["top"] == "south"
+    assert run.usage.prompt_tokens > 0 and run.usage.completion_tokens > 0
+    assert "south" in run._repr_markdown_() and "2 steps" in run._repr_markdown_()
+    assert "step 1/4" in capsys.readouterr().out  # the text view in a terminal shell
+
+
+def test_the_cell_returns_the_run_as_its_value(ip, replies_file) -> None:
+    path = replies_file("The answer is 4.")
+    result = ip.run_cell(f"%%autogpt --model replay:{path}\nWhat is 2+2?")
+    assert result.success and result.result.answer == "The answer is 4."
+    assert result.result.status == "finished"
+
+
+def test_a_failing_step_is_not_an_error_of_the_cell(ip, replies_file) -> None:
+    path = replies_file("```python\nraise ValueError('agent bug')\n```", "```python\nfinal_answer('fixed')\n```")
+    result = ip.run_cell(f"%%autogpt --model replay:{path}\ngoal")
+    assert result.success and result.error_in_exec is None
+    assert "ValueError: agent bug" in result.result.steps[0].error
+    assert result.result.steps[0].output.count("agent bug") >= 1
+
+
+def test_a_missing_key_is_a_one_line_usage_error(ip) -> None:
+    with pytest.raises(UsageError) as err:
+        cell(ip, "--model openai:gpt-4o-mini", "goal")
+    assert "OPENAI_API_KEY" in str(err.value) and "\n" not in str(err.value)
+    assert type(err.value) is UsageError  # exactly UsageError: IPython prints one line, no traceback
+
+
+@pytest.mark.parametrize(
+    ("line", "body", "expected"),
+    [
+        ("--max-steps 0", "g", "max-steps"),
+        ("--max-steps lots", "g", "max-steps"),
+        ("--policy yolo", "g", "policy"),
+        ("--model nonsense", "g", "unknown model"),
+        ("", "   ", "no goal"),
+        ("--model replay:/nonexistent/run.json", "g", "replay file not found"),
+    ],
+)
+def test_bad_options_are_usage_errors(ip, line, body, expected) -> None:
+    with pytest.raises(UsageError, match=expected):
+        cell(ip, line, body)
+
+
+def test_model_default_comes_from_config_then_environment(ip, replies_file, monkeypatch) -> None:
+    path = replies_file("configured")
+    monkeypatch.setenv("AUTOGPT_MODEL", f"replay:{path}")
+    from jupyter_autogpt.magics import AutoGPTMagics
+
+    fresh = AutoGPTMagics(shell=ip)
+    assert fresh.model == f"replay:{path}"
+    fresh.model = "replay:/elsewhere.json"
+    assert fresh._config(fresh_args(fresh)).model == "replay:/elsewhere.json"
+
+
+def fresh_args(magics):
+    from IPython.core.magic_arguments import parse_argstring
+
+    return parse_argstring(magics.autogpt, "")
+
+
+def test_the_line_magic_takes_a_one_line_goal(ip, replies_file) -> None:
+    path = replies_file("```python\nfinal_answer(6 * 7)\n```")
+    run = ip.run_line_magic("autogpt", f"--model replay:{path} multiply six by seven")
+    assert run.goal == "multiply six by seven" and run.answer == 42
+
+
+def test_the_help_is_a_real_manual(ip) -> None:
+    doc = ip.find_cell_magic("autogpt").__doc__
+    for option in ("--model", "--max-steps", "--timeout", "--base-url", "--temperature", "final_answer"):
+        assert option in doc
+
+
+def test_export_writes_the_last_run(ip, replies_file, tmp_path) -> None:
+    path = replies_file("```python\nfinal_answer(1)\n```")
+    cell(ip, f"--model replay:{path}", "one")
+    target = tmp_path / "run.json"
+    message = ip.run_line_magic("autogpt", f"export {target}")
+    assert str(target) in message
+    assert json.loads(target.read_text())["steps"][0]["reply"].startswith("```python")
+
+
+def test_loading_the_extension_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, time\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "t = time.perf_counter(); ip.run_line_magic('load_ext', 'jupyter_autogpt'); dt = time.perf_counter() - t\n"
+        "heavy = [m for m in ('openai', 'torch', 'transformers', 'ipywidgets', 'pandas', 'nbformat') if m in sys.modules]\n"
+        "print(heavy, dt)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("[] "), out

@@ -1,0 +1,114 @@
+"""The OpenAI backend against a real loopback server speaking the chat-completions wire format."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SECRET_KEY
+from support.openai_server import Drop, FakeOpenAIServer, Fault, NoUsage
+
+from jupyter_autogpt.errors import ConfigError, ModelAuthError, ModelBackendError, ModelContextError
+from jupyter_autogpt.models import complete, resolve
+from jupyter_autogpt.models.openai import OpenAIModel
+from jupyter_autogpt.types import GenerationSettings, ImageData, Message, Usage
+
+MESSAGES = [Message("system", "be brief"), Message("user", "hello")]
+
+
+def model_for(server: FakeOpenAIServer, **options) -> OpenAIModel:
+    return OpenAIModel("gpt-test", base_url=server.base_url, api_key=SECRET_KEY, **options)
+
+
+def test_streams_deltas_and_reports_server_usage(openai_server) -> None:
+    openai_server.queue("Hello there, analyst!")
+    chunks = list(model_for(openai_server).stream(MESSAGES, GenerationSettings(temperature=0.2)))
+    text = "".join(c for c in chunks if isinstance(c, str))
+    assert text == "Hello there, analyst!"
+    assert sum(isinstance(c, str) for c in chunks) > 3  # really streamed, piece by piece
+    usage = chunks[-1]
+    assert isinstance(usage, Usage) and not usage.estimated and usage.completion_tokens > 0
+    body = openai_server.requests[0].body
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+    assert body["model"] == "gpt-test" and body["temperature"] == 0.2
+    assert body["messages"] == [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello"}]
+    assert openai_server.requests[0].headers["authorization"] == f"Bearer {SECRET_KEY}"
+
+
+def test_estimates_usage_when_the_server_sends_none(openai_server) -> None:
+    openai_server.queue(NoUsage("short reply"))
+    text, usage = complete(model_for(openai_server), MESSAGES)
+    assert text == "short reply" and usage.estimated and usage.prompt_tokens > 0
+
+
+def test_transient_faults_are_retried(openai_server) -> None:
+    openai_server.queue(Fault(500), Fault(429, retry_after=0), Fault(503), "recovered")
+    text, _ = complete(model_for(openai_server), MESSAGES)
+    assert text == "recovered" and len(openai_server.requests) == 4
+
+
+def test_a_stream_dropped_before_any_text_is_retried(openai_server) -> None:
+    openai_server.queue(Drop(after=0), "second try")
+    text, _ = complete(model_for(openai_server), MESSAGES)
+    assert text == "second try"
+
+
+def test_a_stream_dropped_mid_reply_is_a_transient_backend_error(openai_server) -> None:
+    openai_server.queue(Drop("one two three four", after=3))
+    with pytest.raises(ModelBackendError) as err:
+        complete(model_for(openai_server), MESSAGES)
+    assert err.value.transient
+
+
+def test_persistent_server_errors_end_with_a_clear_message(openai_server) -> None:
+    openai_server.default = Fault(502, "bad gateway")
+    with pytest.raises(ModelBackendError, match="failed \\(502\\)") as err:
+        complete(model_for(openai_server, max_retries=1), MESSAGES)
+    assert len(openai_server.requests) == 2 and err.value.transient
+
+
+def test_auth_errors_say_what_to_fix_and_never_show_the_key(openai_server) -> None:
+    openai_server.queue(Fault(401, f"Incorrect API key provided: {SECRET_KEY}"))
+    with pytest.raises(ModelAuthError) as err:
+        complete(model_for(openai_server), MESSAGES)
+    message = str(err.value)
+    assert "OPENAI_API_KEY" in message and SECRET_KEY not in message and "[REDACTED]" in message
+    assert SECRET_KEY not in repr(model_for(openai_server))
+
+
+def test_context_length_errors_are_typed(openai_server) -> None:
+    openai_server.queue(Fault(400, "This model's maximum context length is 8192 tokens", "context_length_exceeded"))
+    with pytest.raises(ModelContextError):
+        complete(model_for(openai_server), MESSAGES)
+
+
+def test_unknown_model_names_the_model(openai_server) -> None:
+    openai_server.queue(Fault(404, "model not found"))
+    with pytest.raises(ModelBackendError, match="gpt-test"):
+        complete(model_for(openai_server), MESSAGES)
+
+
+def test_a_missing_key_is_a_config_error_that_says_what_to_set() -> None:
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        resolve("openai:gpt-4o-mini")
+
+
+def test_a_local_server_needs_no_key_and_env_base_url_is_honoured(openai_server, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    openai_server.queue("local model says hi")
+    model = resolve("openai:llama3.1:8b")
+    assert model.id == "openai:llama3.1:8b"
+    assert complete(model, MESSAGES)[0] == "local model says hi"
+    assert openai_server.requests[0].body["model"] == "llama3.1:8b"
+
+
+def test_images_are_sent_as_content_parts(openai_server) -> None:
+    openai_server.queue("I see a plot")
+    message = Message("user", "look", images=(ImageData("image/png", "iVBORw0KGgo="),))
+    complete(model_for(openai_server), [message])
+    content = openai_server.requests[0].body["messages"][0]["content"]
+    assert content[0] == {"type": "text", "text": "look"}
+    assert content[1]["image_url"]["url"] == "data:image/png;base64,iVBORw0KGgo="
+
+
+def test_unknown_providers_list_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match="openai:.*transformers:.*replay:"):
+        resolve("gpt-4o-mini")

@@ -140,7 +140,7 @@ def test_an_empty_reply_gets_a_corrective_re_ask(ip) -> None:
 
 
 def test_a_model_repeating_failing_code_is_stopped(ip) -> None:
-    agent, model = make_agent(ip, [code("1/0")] * 5)
+    agent, _ = make_agent(ip, [code("1/0")] * 5)
     run = run_to_completion(agent, "g")
     assert run.status == "failed" and "same failing code" in (run.error or "")
     assert len(run.steps) == 3

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import nbformat
 import pytest
-from conftest import SECRET_KEY
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+
+from conftest import SECRET_KEY
 from support.openai_server import FakeOpenAIServer, Slow
 
 pytestmark = pytest.mark.kernel
@@ -52,11 +53,13 @@ def test_a_goal_runs_in_the_users_kernel_end_to_end(openai_server, tmp_path) -> 
         code("import os\nprint(os.environ['OPENAI_API_KEY'])\n1/0", "Oops."),
         code("best = rev.idxmax()\nfinal_answer(f'{best} has the highest revenue ({rev.max():.1f})')"),
     )
-    goal = "%%autogpt --model openai:gpt-4o-mini --max-steps 5\nWhich region has the highest total revenue (units * price) in `sales`?"
-    nb = run_notebook(["%load_ext jupyter_autogpt", SALES, goal,
-                       "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status, '|', r.answer, '|', len(r.steps))",
-                       "print(type(_).__name__ if False else type(Out[3]).__name__, sorted(sales.columns))"],
-                      openai_server, tmp_path)
+    goal = (
+        "%%autogpt --model openai:gpt-4o-mini --max-steps 5\n"
+        "Which region has the highest total revenue (units * price) in `sales`?"
+    )
+    report = "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status, '|', r.answer, '|', len(r.steps))"
+    held = "print(type(Out[3]).__name__, sorted(sales.columns))"
+    nb = run_notebook(["%load_ext jupyter_autogpt", SALES, goal, report, held], openai_server, tmp_path)
     assert "error" not in {o.output_type for c in nb.cells for o in c.outputs}  # a failing step is the agent's business
     assert nb.cells[3].outputs[0].text.strip() == "finished | south has the highest revenue (40.0) | 3"
     assert nb.cells[4].outputs[0].text.strip() == "Run ['price', 'region', 'units']"  # Out[n] holds the run

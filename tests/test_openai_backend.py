@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SECRET_KEY
-from support.openai_server import Drop, FakeOpenAIServer, Fault, NoUsage
 
+from conftest import SECRET_KEY
 from jupyter_autogpt.errors import ConfigError, ModelAuthError, ModelBackendError, ModelContextError
 from jupyter_autogpt.models import complete, resolve
 from jupyter_autogpt.models.openai import OpenAIModel
 from jupyter_autogpt.types import GenerationSettings, ImageData, Message, Usage
+from support.openai_server import Drop, FakeOpenAIServer, Fault, NoUsage
 
 MESSAGES = [Message("system", "be brief"), Message("user", "hello")]
 
@@ -110,5 +110,5 @@ def test_images_are_sent_as_content_parts(openai_server) -> None:
 
 
 def test_unknown_providers_list_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="openai:.*transformers:.*replay:"):
+    with pytest.raises(ConfigError, match=r"openai:.*transformers:.*replay:"):
         resolve("gpt-4o-mini")

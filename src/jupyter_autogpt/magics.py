@@ -151,7 +151,7 @@ class AutoGPTMagics(Magics):
                 return last_run()
             if name == "undo":
                 raise UsageError("undo is not available yet")
-            self.shell.run_line_magic("pinfo", "%autogpt")  # help
+            print(self.autogpt.__doc__)
             return None
         except AutoGPTError as exc:
             raise UsageError(str(exc)) from None

@@ -6,7 +6,7 @@ The one module that imports concrete pieces of every layer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import models
@@ -33,7 +33,7 @@ def last_run() -> Run | None:
     return _last
 
 
-def drive(events: Iterator[Event], renderers: Sequence[Renderer]) -> Run:
+def drive(events: Generator[Event, None, None], renderers: Sequence[Renderer]) -> Run:
     """Feed every event to every renderer and return the run.
 
     A KeyboardInterrupt that lands while a renderer is busy is thrown into the loop, which ends the run as

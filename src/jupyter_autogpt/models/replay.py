@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import ConfigError, ModelBehaviourError
-from ..types import GenerationSettings, Message
 from ..testing import token_pieces
+from ..types import GenerationSettings, Message
 from .base import Chunk, estimate_usage
 
 __all__ = ["ReplayModel", "load_replies"]

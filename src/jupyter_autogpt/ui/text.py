@@ -46,7 +46,7 @@ class TextRenderer:
     def __init__(self, stream: TextIO | None = None, stream_tokens: bool = True) -> None:
         self._stream = stream
         self.stream_tokens = stream_tokens
-        self._open_line = False
+        self._pending = ""  # streamed text is written a line at a time, not a token at a time
 
     @property
     def out(self) -> TextIO:
@@ -62,13 +62,15 @@ class TextRenderer:
         elif isinstance(event, StepStarted):
             self._write(f"\n── step {event.index}/{event.max_steps} ──\n")
         elif isinstance(event, ModelDelta) and self.stream_tokens:
-            self._write(event.text)
-            self._open_line = not event.text.endswith("\n")
+            self._pending += event.text
+            if "\n" in self._pending:
+                done, _, self._pending = self._pending.rpartition("\n")
+                self._write(done + "\n")
         elif isinstance(event, ModelReplied):
-            if not self.stream_tokens:
-                self._write(event.text)
-            self._write("\n" if self._open_line or not self.stream_tokens else "")
-            self._open_line = False
+            text = self._pending if self.stream_tokens else event.text
+            self._pending = ""
+            if text:
+                self._write(text.rstrip("\n") + "\n")
         elif isinstance(event, CodeProposed) and event.flags:
             self._write(f"⚠ flagged: {', '.join(event.flags)}\n")
         elif isinstance(event, CodeExecuted):
@@ -82,9 +84,8 @@ class TextRenderer:
 
     def _executed(self, event: CodeExecuted) -> None:
         obs = event.observation
-        shown = "\n".join(
-            p for p in (obs.stdout, obs.stderr, *(str(d.get("text/plain", "")) for d in obs.displays)) if p.strip()
-        )
+        texts = (obs.stdout, obs.stderr, *(str(d.get("text/plain", "")) for d in obs.displays), obs.result or "")
+        shown = "\n".join(p.rstrip("\n") for p in texts if p.strip())
         if obs.images:
             shown += f"\n[{len(obs.images)} image(s)]"
         if shown.strip():
@@ -93,8 +94,9 @@ class TextRenderer:
             self._write("✗ " + _clip_lines(obs.error, 12).replace("\n", "\n  ") + "\n")
 
     def close(self) -> None:
-        if self._open_line:
-            self._write("\n")
+        if self._pending:
+            self._write(self._pending + "\n")
+            self._pending = ""
 
 
 def _step_markdown(step: Step) -> str:

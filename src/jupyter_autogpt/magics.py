@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -17,8 +17,10 @@ from traitlets import Bool, CFloat, CInt, Enum, Unicode, default
 
 from .errors import AutoGPTError
 from .policy import POLICIES
-from .session import Session, last_run
 from .types import RunConfig
+
+if TYPE_CHECKING:
+    from .session import Session
 
 __all__ = ["AutoGPTMagics"]
 
@@ -56,8 +58,17 @@ class AutoGPTMagics(Magics):
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self.session = Session(shell, view=self.view)
-        self.observe(lambda change: setattr(self.session, "view", change["new"]), names=["view"])
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """Return the session, built on first use so that ``%load_ext`` stays cheap."""
+        if self._session is None:
+            from .session import Session
+
+            self._session = Session(self.shell)
+        self._session.view = self.view
+        return self._session
 
     @default("model")
     def _default_model(self) -> str:
@@ -148,7 +159,7 @@ class AutoGPTMagics(Magics):
             if name == "unload":
                 return _unload()
             if name == "last":
-                return last_run()
+                return _last_run()
             if name == "undo":
                 raise UsageError("undo is not available yet")
             print(self.autogpt.__doc__)
@@ -159,13 +170,19 @@ class AutoGPTMagics(Magics):
     def _export(self, rest: list[str]) -> str:
         if len(rest) != 1:
             raise UsageError("usage: %autogpt export PATH.ipynb | PATH.json")
-        run = last_run()
+        run = _last_run()
         if run is None:
             raise UsageError("nothing to export yet: run %%autogpt first")
         from .ui import transcript
 
         path = transcript.export(run, rest[0])
         return f"exported {len(run.steps)} step(s) to {path}"
+
+
+def _last_run() -> Any:
+    from .session import last_run
+
+    return last_run()
 
 
 def _unload() -> str:

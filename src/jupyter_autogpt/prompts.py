@@ -32,7 +32,13 @@ sensibly yourself; if a step fails, read the error and fix the code.\
 """
 
 STEP_OUTPUT_CHARS = 4_000
+#: Each displayed value or result (e.g. a DataFrame's text repr) is cut to this, so one table cannot fill a step.
+DISPLAY_CHARS = 2_000
 COMPACT_OUTPUT_CHARS = 300
+#: Steps shown in full at the end of the history; older ones are compacted (keeps prompts flat in long runs).
+FULL_STEPS = 3
+#: Compacted steps kept before the full ones; older steps shrink to one note.
+COMPACT_STEPS = 4
 
 
 def first_message(goal: str, overview: str) -> Message:
@@ -51,11 +57,11 @@ def render_observation(obs: Observation, limit: int = STEP_OUTPUT_CHARS, notes: 
     for bundle in obs.displays:
         text = bundle.get("text/markdown") or bundle.get("text/plain")
         if text:
-            parts.append("display:\n" + str(text).rstrip())
+            parts.append("display:\n" + truncate_middle(str(text).rstrip(), DISPLAY_CHARS))
     if obs.images:
         parts.append(f"[{len(obs.images)} image(s) displayed, e.g. a plot]")
     if obs.result is not None:
-        parts.append("result:\n" + obs.result.rstrip())
+        parts.append("result:\n" + truncate_middle(obs.result.rstrip(), DISPLAY_CHARS))
     if obs.error:
         parts.append("error:\n" + obs.error.rstrip())
     if obs.changed:
@@ -91,28 +97,38 @@ def build_messages(
     budget_chars: int,
     vision: bool = False,
 ) -> list[Message]:
-    """Return the request history, newest steps in full and older ones compacted, within ``budget_chars``.
+    """Return the request history within ``budget_chars``: the newest steps in full, older ones compacted.
 
-    The system prompt and the first message (goal and namespace overview) are always kept.
+    The system prompt and the first message (goal and namespace overview) are always kept. The newest
+    ``FULL_STEPS`` steps are shown in full and the ``COMPACT_STEPS`` before them compacted (code, errors,
+    a short result); older steps, and any that do not fit the budget, become one note naming the variables
+    they changed. So a long run's prompt stops growing once its window is full.
     """
-    fixed = len(system) + len(first.content)
-    remaining = budget_chars - fixed
+    remaining = budget_chars - len(system) - len(first.content)
     rendered: list[list[Message]] = []
     for i, step in enumerate(reversed(steps)):
-        full = render_step(step)
-        size = sum(len(m.content) for m in full)
-        if i == 0 or size <= remaining:
-            chosen = full
-        else:
+        if i >= FULL_STEPS + COMPACT_STEPS:
+            break
+        chosen = render_step(step, compact=i >= FULL_STEPS)
+        size = sum(len(m.content) for m in chosen)
+        if i > 0 and size > remaining and i < FULL_STEPS:
             chosen = render_step(step, compact=True)
             size = sum(len(m.content) for m in chosen)
-            if size > remaining:
-                omitted = len(steps) - i
-                rendered.append([Message("user", f"[{omitted} earlier step(s) omitted to fit the context]")])
-                break
+        if i > 0 and size > remaining:
+            break
         remaining -= size
         rendered.append(chosen)
+    if len(rendered) < len(steps):
+        rendered.append([_omitted_note(steps[: len(steps) - len(rendered)])])
     history = [m for group in reversed(rendered) for m in group]
     if not vision:
         history = [Message(m.role, m.content) if m.images else m for m in history]
     return [Message("system", system), first, *history]
+
+
+def _omitted_note(omitted: Sequence[Step]) -> Message:
+    """Return the note standing in for ``omitted`` steps: how many, and which variables they changed."""
+    changed = dict.fromkeys(n for s in omitted if s.observation for n in s.observation.changed)
+    names = f"; variables they changed: {', '.join(changed)}" if changed else ""
+    text = f"[{len(omitted)} earlier step(s) omitted to fit the context{names}]"
+    return Message("user", truncate_middle(text, COMPACT_OUTPUT_CHARS))

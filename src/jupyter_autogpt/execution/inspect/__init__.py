@@ -1,0 +1,122 @@
+"""Bounded descriptions of live objects and of the user's namespace: what the model knows of the kernel.
+
+Three rules shape every function here:
+
+- Bounded: each text fits its ``max_chars``, and the cost stays near O(sample) however big the object is.
+  Statistics of a frame longer than ``SAMPLE_ROWS`` come from head, tail and seeded random rows, and the
+  text says so; memory is ``memory_usage(deep=False)``; nothing copies user data wholesale.
+- Harmless: no iterator is consumed, and pandas, numpy, polars or matplotlib are never imported here —
+  a library absent from ``sys.modules`` cannot have made the object, so we look there instead.
+- Never raises: a user's ``__repr__``, ``__len__`` or ``__getattr__`` may raise anything; a description
+  then degrades to the type and size. Types are tested with ``issubclass(type(obj), ...)`` because
+  ``isinstance`` may fall back to ``obj.__class__``, which hostile objects can override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._dispatch import _brief, summarize
+from ._text import _WEIGHTS, BRIEF_CHARS, MIN_DETAIL, SAMPLE_ROWS, _bounded, _clip, _kind
+
+__all__ = ["SAMPLE_ROWS", "describe", "overview", "summarize"]
+
+
+
+
+
+
+
+
+
+
+
+
+# -- the namespace -----------------------------------------------------------------------------------------------
+
+
+def overview(namespace: Mapping[str, Any], names: Sequence[str], max_chars: int, focus: Sequence[str] = ()) -> str:
+    """Return what the model should know of ``names`` in ``namespace``, within ``max_chars`` in all.
+
+    Parameters
+    ----------
+    namespace
+        The user's namespace.
+    names
+        The variables to cover, most recently touched first.
+    max_chars
+        Bound on the whole text.
+    focus
+        Variables the user pointed at: described first, with twice the share of the budget.
+
+    Returns
+    -------
+    str
+        Full summaries of focused variables, then dataframes, then series and arrays (recency order
+        within each group), then one line for each other variable as long as the budget lasts.
+    """
+    focused = [n for n in dict.fromkeys(focus) if n in namespace]
+    rest = [n for n in dict.fromkeys(names) if n in namespace and n not in focused]
+    kinds = {n: _safe_kind(namespace[n]) for n in focused + rest}
+    order = {"frame": 0, "data": 1, "other": 2}
+    rest.sort(key=lambda n: order[kinds[n]])  # stable: recency order survives within a kind
+    detailed = focused + [n for n in rest if kinds[n] != "other"]
+    weights = {n: _WEIGHTS[kinds[n]] * (2 if n in focused else 1) for n in detailed}
+    return _layout(namespace, detailed, weights, [n for n in rest if kinds[n] == "other"], max_chars)
+
+
+def describe(namespace: Mapping[str, Any], names: Sequence[str], max_chars: int) -> str:
+    """Return summaries of ``names`` (e.g. the variables a step changed), within ``max_chars`` in all.
+
+    Frames and arrays get the larger shares; names no longer in ``namespace`` are skipped.
+    """
+    present = [n for n in dict.fromkeys(names) if n in namespace]
+    weights = {n: _WEIGHTS[_safe_kind(namespace[n])] for n in present}
+    return _layout(namespace, present, weights, [], max_chars)
+
+
+def _safe_kind(obj: Any) -> str:
+    try:
+        return _kind(obj)
+    except Exception:
+        return "other"
+
+
+def _layout(namespace: Mapping[str, Any], detailed: list[str], weights: dict[str, int], brief: list[str], max_chars: int) -> str:
+    """Return full summaries of ``detailed`` sharing the budget by weight, then a line per ``brief`` name."""
+    reserve = min(max_chars // 4, sum(min(BRIEF_CHARS, 40 + len(n)) for n in brief)) if detailed else max_chars
+    budget, left = max_chars - reserve, sum(weights.values())
+    parts: list[str] = []
+    demoted: list[str] = []
+    for name in detailed:
+        share = (budget - 2) * weights[name] // max(1, left)
+        left -= weights[name]
+        if share < MIN_DETAIL:
+            demoted.append(name)
+            continue
+        text = f"{name}: {summarize(namespace[name], share - len(name) - 2)}"
+        parts.append(text)
+        budget -= len(text) + 2
+    used = sum(len(p) + 2 for p in parts)
+    lines = _brief_lines(namespace, demoted + brief, max_chars - used)
+    if lines:
+        parts.append(lines)
+    return _bounded("\n\n".join(parts), max_chars)
+
+
+def _brief_lines(namespace: Mapping[str, Any], names: list[str], limit: int) -> str:
+    """Return one line per name while ``limit`` lasts, then the names that did not fit."""
+    lines: list[str] = []
+    used = 0
+    for i, name in enumerate(names):
+        line = _clip(f"{name}: {_brief(namespace[name], BRIEF_CHARS)}", BRIEF_CHARS)
+        room = limit if i == len(names) - 1 else limit - 60  # keep room to name the ones left over
+        if used + len(line) + 1 > room:
+            others = names[i:]
+            tail = f"… and {len(others):,} more: {', '.join(others)}"
+            lines.append(_clip(tail, max(0, limit - used - 1)))
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(line for line in lines if line)

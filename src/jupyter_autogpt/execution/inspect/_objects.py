@@ -1,0 +1,126 @@
+"""Describers for everything else: strings, containers, iterators, code objects, anything."""
+
+from __future__ import annotations
+
+import collections.abc as abc
+import functools
+import inspect as pyinspect
+import itertools
+import types
+from collections import Counter
+from typing import Any
+
+from . import _dispatch  # late-bound: describing a container describes its items
+from ._text import _clip, _fit, _short_repr, _type_name
+
+
+def _string(s: str | bytes | bytearray, max_chars: int) -> str:
+    kind = "chars" if isinstance(s, str) else "bytes"
+    header = f"{type(s).__name__}, {len(s):,} {kind}"
+    if len(s) + len(header) + 4 <= max_chars:
+        return f"{header} = {s!r}"
+    part = max(20, (max_chars - len(header) - 40) // 2)
+    return f"{header}; starts {s[:part]!r}\n… ends {s[-part:]!r}"
+
+
+_SCALARS = (int, float, complex, str, bytes, type(None))
+
+
+def _container(obj: Any, max_chars: int) -> str:
+    header = _container_header(obj)
+    head = list(itertools.islice(obj.items() if issubclass(type(obj), abc.Mapping) else obj, 50))
+    if issubclass(type(obj), abc.Mapping):
+        lines = [f"  {_short_repr(k, 40)}: {_dispatch._brief(v, 100)}" for k, v in head]
+    elif all(issubclass(type(x), _SCALARS) for x in head):  # plain values read best as one repr
+        return f"{header}\n  {_short_repr(obj, max(60, max_chars - len(header) - 3))}"
+    else:
+        lines = [f"  {_dispatch._brief(x, 120)}" for x in head]
+    return "\n".join([header, *_fit(lines, max_chars - len(header) - 30, lambda k: f"  … {k:,} more", len(obj))])
+
+
+def _container_header(obj: Any, tally_types: bool = True) -> str:
+    n = len(obj)
+    what = ("key" if issubclass(type(obj), abc.Mapping) else "item") + ("" if n == 1 else "s")
+    if not tally_types:
+        return f"{_type_name(obj)}, {n:,} {what}"
+    kinds = Counter(type(x).__name__ for x in itertools.islice(obj, 1_000))
+    tally = ", ".join(f"{t} ×{c}" for t, c in kinds.most_common(4))
+    where = " in the first 1,000" if n > 1_000 else ""
+    return f"{_type_name(obj)}, {n:,} {what}" + (f" ({what.rstrip('s')} types: {tally}{where})" if tally else "")
+
+
+def _iterator(obj: Any, max_chars: int) -> str:
+    state = ""
+    if pyinspect.isgenerator(obj):
+        state = f", {pyinspect.getgeneratorstate(obj).lower().removeprefix('gen_')}"
+    return f"{_type_name(obj)} (an iterator{state}; not consumed): {_short_repr(obj, max_chars)}"
+
+
+def _signature(obj: Any) -> str:
+    try:
+        return str(pyinspect.signature(obj))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _doc_line(obj: Any) -> str:
+    doc = pyinspect.getdoc(obj) or ""
+    return f" — {_clip(doc.strip().splitlines()[0], 160)}" if doc.strip() else ""
+
+
+def _code_object(obj: Any, max_chars: int) -> str:
+    if isinstance(obj, types.ModuleType):
+        where = getattr(obj, "__file__", None) or "built-in"
+        return f"module {obj.__name__} ({where}){_doc_line(obj)}"
+    if isinstance(obj, type):
+        bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
+        methods = [n for n, v in vars(obj).items() if callable(v) and not n.startswith("_")]
+        text = f"class {obj.__qualname__}({bases}), called as {_signature(obj)}{_doc_line(obj)}"
+        return text + (f"\nmethods: {_clip(', '.join(methods), max_chars // 2)}" if methods else "")
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or _short_repr(obj, 60)
+    return f"{_type_name(obj)} {name}{_signature(obj)}{_doc_line(obj)}"
+
+
+def _size_facts(obj: Any) -> list[str]:
+    """Return ``shape``, ``dtype`` and ``len`` of ``obj`` as far as they can be had without an error."""
+    facts = []
+    for attr in ("shape", "dtype"):
+        try:
+            value = getattr(obj, attr, None)
+        except Exception:  # a hostile or lazy ``__getattr__``
+            value = None
+        if value is not None and not callable(value):
+            facts.append(f"{attr}={_short_repr(value, 60)}")
+    if hasattr(type(obj), "__len__"):
+        try:
+            facts.append(f"len {len(obj):,}")
+        except Exception:
+            facts.append("len unavailable")
+    return facts
+
+
+def _generic(obj: Any, max_chars: int) -> str:
+    facts = _size_facts(obj)
+    header = _type_name(obj) + (f" ({', '.join(facts)})" if facts else "")
+    return f"{header} = {_short_repr(obj, max(40, max_chars - len(header) - 3))}"
+
+
+#: Functions, methods and builtins, tested by type (``inspect.isroutine`` may touch ``obj.__class__``).
+_ROUTINES = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodWrapperType,
+    types.ClassMethodDescriptorType,
+    functools.partial,
+)
+
+
+def _is_code(obj: Any) -> bool:
+    return issubclass(type(obj), (types.ModuleType, type, *_ROUTINES))
+
+
+
+

@@ -1,0 +1,134 @@
+"""Formatting helpers shared by the describers: bounded reprs, numbers, sizes, samples."""
+
+from __future__ import annotations
+
+import reprlib
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ...protocol import truncate_middle
+
+#: Rows a big frame's statistics are computed on (head, tail and seeded random rows).
+SAMPLE_ROWS = 10_000
+#: Bound on the cells (rows × described columns) a wide frame's sample may hold.
+SAMPLE_CELLS = 200_000
+#: Below this share of the budget, a variable gets one line instead of a full summary.
+MIN_DETAIL = 240
+BRIEF_CHARS = 160
+_EDGE = SAMPLE_ROWS // 10
+_WEIGHTS = {"frame": 4, "data": 2, "other": 1}
+
+
+def _reprlib(width: int) -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = max(20, width)
+    r.maxlong = 40
+    r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = r.maxarray = 8
+    r.maxdict = 6
+    r.maxlevel = 2
+    return r
+
+
+def _short_repr(obj: Any, width: int = 80) -> str:
+    """Return a one-line repr of at most ``width`` characters (reprlib survives a raising ``__repr__``)."""
+    return _clip(_reprlib(width).repr(obj).replace("\n", " "), width)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def _bounded(text: str, limit: int) -> str:
+    """Return ``text`` cut in the middle so that the result, cut note included, fits ``limit``."""
+    if len(text) <= limit:
+        return text
+    if limit < 120:
+        return _clip(text, limit)
+    cut = truncate_middle(text, limit - 64)  # the note truncate_middle inserts is under 64 characters
+    return cut if len(cut) <= limit else _clip(cut, limit)
+
+
+def _type_name(obj: Any) -> str:
+    tp = type(obj)
+    try:
+        module, name = tp.__module__, tp.__qualname__
+    except Exception:  # a hostile metaclass
+        return "object"
+    return name if module == "builtins" else f"{module}.{name}"
+
+
+def _lib_type(obj: Any, module: str, *names: str) -> bool:
+    """Return whether ``obj`` is an instance of ``module.name`` (False when ``module`` was never imported)."""
+    mod = sys.modules.get(module)
+    if mod is None:
+        return False
+    classes = [getattr(mod, n, None) for n in names]
+    return any(isinstance(c, type) and issubclass(type(obj), c) for c in classes)
+
+
+def _is_polars(obj: Any) -> bool:
+    module = getattr(type(obj), "__module__", "") or ""
+    return "polars" in sys.modules and module.split(".")[0] == "polars"
+
+
+def _kind(obj: Any) -> str:
+    """Return ``frame``, ``data`` (series, arrays) or ``other``: how much of a budget the object deserves."""
+    if _lib_type(obj, "pandas", "DataFrame") or (_is_polars(obj) and "Frame" in type(obj).__name__):
+        return "frame"
+    if _lib_type(obj, "pandas", "Series") or _lib_type(obj, "numpy", "ndarray") or _is_polars(obj):
+        return "data"
+    return "other"
+
+
+def _fmt(value: Any) -> str:
+    """Return a compact rendering of a statistic (numbers to 4 significant digits)."""
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        if float(value) == int(value) and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError, OverflowError):
+        return _clip(str(value), 40)
+
+
+def _bytes(n: float) -> str:
+    units = ["B", "KB", "MB", "GB"]
+    while n >= 1024 and len(units) > 1:
+        n, units = n / 1024, units[1:]
+    return f"{n:,.0f} B" if units[0] == "B" else f"{n:,.1f} {units[0]}"
+
+
+def _fit(lines: Iterable[str], limit: int, more: Callable[[int], str] | None = None, total: int = 0) -> list[str]:
+    """Return the leading ``lines`` that fit ``limit`` characters, plus ``more(n_left)`` when some did not."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    if more is not None and total > len(kept):
+        kept.append(more(total - len(kept)))
+    return kept
+
+
+# -- pandas ------------------------------------------------------------------------------------------------------
+
+
+def _sample_positions(n: int, width: int) -> Any:
+    """Return sorted row positions to compute statistics on, or ``None`` when all ``n`` rows are cheap enough."""
+    rows = min(SAMPLE_ROWS, max(1_000, SAMPLE_CELLS // max(1, width)))
+    if n <= rows:
+        return None
+    np = sys.modules["numpy"]  # pandas imported it
+    edge = min(_EDGE, rows // 10)
+    middle = np.random.default_rng(0).integers(edge, n - edge, rows - 2 * edge)
+    return np.unique(np.concatenate([np.arange(edge), middle, np.arange(n - edge, n)]))
+
+
+def _share(count: int, total: int, sampled: bool) -> str:
+    return f"~{100 * count / total:.1f}%" if sampled else f"{count:,}"
+
+

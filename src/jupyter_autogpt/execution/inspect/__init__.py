@@ -23,16 +23,6 @@ from ._text import _WEIGHTS, BRIEF_CHARS, MIN_DETAIL, SAMPLE_ROWS, _bounded, _cl
 __all__ = ["SAMPLE_ROWS", "describe", "overview", "summarize"]
 
 
-
-
-
-
-
-
-
-
-
-
 # -- the namespace -----------------------------------------------------------------------------------------------
 
 

@@ -120,7 +120,3 @@ _ROUTINES = (
 
 def _is_code(obj: Any) -> bool:
     return issubclass(type(obj), (types.ModuleType, type, *_ROUTINES))
-
-
-
-

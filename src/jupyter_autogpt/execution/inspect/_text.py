@@ -130,5 +130,3 @@ def _sample_positions(n: int, width: int) -> Any:
 
 def _share(count: int, total: int, sampled: bool) -> str:
     return f"~{100 * count / total:.1f}%" if sampled else f"{count:,}"
-
-

@@ -116,3 +116,12 @@ def test_loading_the_extension_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("[] "), out
+
+
+def test_explain_mode_asks_the_model_to_teach(ip, openai_server) -> None:
+    openai_server.queue("Plain answer.", "Plain answer.")
+    cell(ip, f"--model openai:teacher --base-url {openai_server.base_url} --explain", "What is a DataFrame?")
+    cell(ip, f"--model openai:teacher --base-url {openai_server.base_url}", "What is a DataFrame?")
+    taught, plain = (r.body["messages"][0]["content"] for r in openai_server.requests)
+    assert "Teaching mode" in taught and "Teaching mode" not in plain
+    assert taught.startswith(plain)

@@ -49,6 +49,7 @@ class AutoGPTMagics(Magics):
     base_url = Unicode("", help="Default OpenAI-compatible server URL (else $OPENAI_BASE_URL)").tag(config=True)
     context_chars = CInt(12_000, help="Characters of namespace overview in the first prompt").tag(config=True)
     vision = Bool(False, help="Send plots to the model as images (vision-capable models)").tag(config=True)
+    explain = Bool(False, help="Teaching mode: the model explains each step in plain words").tag(config=True)
     approve = Bool(False, help="Ask before running each step").tag(config=True)
     policy = Enum(POLICIES, "auto", help="auto: run all; ask-risky: ask before flagged steps; ask-all").tag(
         config=True
@@ -85,6 +86,7 @@ class AutoGPTMagics(Magics):
     @argument("--df", help="Comma-separated variables to focus on: shown first, with a larger budget")
     @argument("--context-chars", type=_positive_int, help="Budget of the namespace overview in characters")
     @argument("--vision", action="store_true", default=None, help="Send plots to the model as images")
+    @argument("--explain", action="store_true", default=None, help="Teaching mode: explain each step in plain words")
     @argument("--approve", action="store_true", default=None, help="Ask before running each step")
     @argument("--policy", choices=POLICIES, help="When to ask: auto, ask-risky (flagged steps), ask-all")
     @argument("--no-cells", action="store_true", help="Do not insert the executed steps as notebook cells")
@@ -147,6 +149,7 @@ class AutoGPTMagics(Magics):
             context_chars=pick(args.context_chars, self.context_chars),
             focus=focus,
             vision=pick(args.vision, self.vision),
+            explain=pick(args.explain, self.explain),
             approve=pick(args.approve, self.approve),
             policy=pick(args.policy, self.policy),
             insert_cells=self.insert_cells and not args.no_cells,

@@ -8,11 +8,13 @@ from .protocol import truncate_middle
 from .types import Message, Observation, Step
 
 __all__ = [
+    "EXPLAIN_PROMPT",
     "SYSTEM_PROMPT",
     "build_messages",
     "first_message",
     "render_observation",
     "render_step",
+    "system_prompt",
 ]
 
 SYSTEM_PROMPT = """\
@@ -30,6 +32,21 @@ never delete or overwrite the user's existing variables unless the goal asks for
 make plots with matplotlib and show them with plt.show(); do not ask the user questions, decide \
 sensibly yourself; if a step fails, read the error and fix the code.\
 """
+
+#: Added to the system prompt by ``--explain``: for teaching, every step says what it does and why.
+EXPLAIN_PROMPT = """
+
+Teaching mode: the reader is learning data analysis. Before each code block, explain in two or three \
+plain sentences what the step does and why it is the right next step; name the pandas or Python feature \
+you use. Comment the code where a line is not obvious. Keep the final answer short and say how it was \
+found.\
+"""
+
+
+def system_prompt(explain: bool = False) -> str:
+    """Return the system prompt, with the teaching addendum when ``explain`` is set."""
+    return SYSTEM_PROMPT + (EXPLAIN_PROMPT if explain else "")
+
 
 STEP_OUTPUT_CHARS = 4_000
 #: Each displayed value or result (e.g. a DataFrame's text repr) is cut to this, so one table cannot fill a step.

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import models
+from . import models, prompts
 from .agent import Agent
 from .errors import RunCancelled
 from .events import CodeProposed, Event, RunFinished
@@ -155,6 +155,7 @@ class Session:
             config,
             approver=self._approver(renderers),
             should_stop=lambda: any(r.stop_requested() for r in stop_sources),
+            system_prompt=prompts.system_prompt(explain=config.explain),
         )
         run = drive(agent.run(goal), renderers)
         _last = run

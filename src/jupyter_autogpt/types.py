@@ -91,6 +91,7 @@ class RunConfig:
     context_chars: int = 12_000
     focus: tuple[str, ...] = ()
     vision: bool = False
+    explain: bool = False
     approve: bool = False
     policy: str = "auto"
     insert_cells: bool = True

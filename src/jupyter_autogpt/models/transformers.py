@@ -82,10 +82,11 @@ class TransformersModel:
             source, where, _hf_load.pick_dtype(torch, dtype, where), device_map, quantize, local_only
         )
         self._pinned: _hf_load.Loaded | None = None
-        self._setup(name, fast, max_new_tokens, top_p, seed, context_window, min_new_tokens)
+        self._setup(name, fast=fast, max_new_tokens=max_new_tokens, top_p=top_p, seed=seed,
+                    context_window=context_window, min_new_tokens=min_new_tokens)
 
-    def _setup(self, name: str, fast: bool | None, max_new_tokens: int, top_p: float | None, seed: int | None,
-               context_window: int | None, min_new_tokens: int | None) -> None:
+    def _setup(self, name: str, *, fast: bool | None = None, max_new_tokens: int = 1024, top_p: float | None = None,
+               seed: int | None = None, context_window: int | None = None, min_new_tokens: int | None = None) -> None:
         self.name = name
         self.id = f"transformers:{name}"
         self.max_new_tokens = max_new_tokens
@@ -111,10 +112,9 @@ class TransformersModel:
         device = str(getattr(model, "device", "cpu"))
         self._spec = _hf_load.LoadSpec(f"<memory:{id(model):x}>", device, str(model.dtype).removeprefix("torch."))
         self._pinned = _hf_load.Loaded(model, tokenizer, device)
-        known = {k: v for k, v in options.items() if k in cls.OPTIONS - {"device", "dtype", "device_map", "quantize"}}
-        known.setdefault("max_new_tokens", 1024)
-        self._setup(name or str(getattr(model, "name_or_path", "model")), known.get("fast"), known["max_new_tokens"],
-                    known.get("top_p"), known.get("seed"), known.get("context_window"), known.get("min_new_tokens"))
+        placement = {"device", "dtype", "device_map", "quantize"}  # already decided by whoever loaded the model
+        known = {k: v for k, v in options.items() if k in cls.OPTIONS - placement and v is not None}
+        self._setup(name or str(getattr(model, "name_or_path", "model")), **known)
         return self
 
     @property

@@ -1,0 +1,12 @@
+/** The transcript schema, shared with Python (src/jupyter_autogpt/schema/run.schema.json). */
+declare module '*.schema.json' {
+  const schema: {
+    'x-mime-type': string;
+    'x-comm-target': string;
+    'x-cell-tag': string;
+    'x-metadata-key': string;
+    properties: { format: { const: string }; version: { const: number } };
+    required: string[];
+  };
+  export default schema;
+}

@@ -1,0 +1,90 @@
+/**
+ * A run transcript as DOM: goal, each step (thought, code, outputs), the answer and a summary line.
+ *
+ * Text goes in through `textContent` only (a saved notebook may come from anyone); images as data URLs.
+ */
+import { IOutput, IRunTranscript, IStep, JSONValue } from './schema';
+
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/svg+xml'];
+
+function el(tag: string, className?: string, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+function joined(value: JSONValue | undefined): string {
+  return Array.isArray(value) ? value.join('') : typeof value === 'string' ? value : '';
+}
+
+function renderOutput(output: IOutput): HTMLElement | null {
+  if (output.output_type === 'stream') {
+    const cls = output.name === 'stderr' ? 'jp-AutoGPTRun-error' : '';
+    return el('pre', cls, joined(output.text));
+  }
+  if (output.output_type === 'error') {
+    return el('pre', 'jp-AutoGPTRun-error', joined(output.traceback as JSONValue[]));
+  }
+  const data = (output.data ?? {}) as { [mime: string]: JSONValue };
+  const image = IMAGE_TYPES.find(mime => mime in data);
+  if (image) {
+    const img = el('img') as HTMLImageElement;
+    const payload = joined(data[image]);
+    img.src =
+      image === 'image/svg+xml'
+        ? `data:${image};charset=utf-8,${encodeURIComponent(payload)}`
+        : `data:${image};base64,${payload.replace(/\s/g, '')}`;
+    return img;
+  }
+  const text = joined(data['text/plain']);
+  return text ? el('pre', '', text) : null;
+}
+
+function renderStep(step: IStep): HTMLElement {
+  const details = el('details', 'jp-AutoGPTRun-step') as HTMLDetailsElement;
+  const label = `Step ${step.index}` + (step.skipped ? ' (skipped)' : step.error ? ' ✗' : '');
+  details.appendChild(el('summary', '', label));
+  const prose = (step.code ? step.reply.split('```')[0] : step.reply).trim();
+  if (prose) {
+    details.appendChild(el('div', 'jp-AutoGPTRun-prose', prose));
+  }
+  if (step.code) {
+    details.appendChild(el('pre', 'jp-AutoGPTRun-code', step.code));
+  }
+  for (const output of step.outputs) {
+    const node = renderOutput(output);
+    if (node) {
+      details.appendChild(node);
+    }
+  }
+  return details;
+}
+
+/** Return a one-line summary: status, steps, tokens and time. */
+export function summaryLine(run: IRunTranscript): string {
+  const n = run.steps.length;
+  const approx = run.usage.estimated ? '~' : '';
+  return (
+    `${run.status} · ${n} step${n === 1 ? '' : 's'} · ` +
+    `${approx}${run.usage.prompt_tokens} in / ${approx}${run.usage.completion_tokens} out tokens · ` +
+    `${run.duration.toFixed(1)}s · ${run.model}` +
+    (run.error ? ` · ${run.error}` : '')
+  );
+}
+
+/** Fill `host` with the transcript of `run`. */
+export function renderRun(host: HTMLElement, run: IRunTranscript): void {
+  host.textContent = '';
+  host.appendChild(el('div', 'jp-AutoGPTRun-header', `autogpt · ${run.model} · ${run.status}`));
+  host.appendChild(el('div', 'jp-AutoGPTRun-goal', run.goal));
+  run.steps.forEach(step => host.appendChild(renderStep(step)));
+  if (run.answer_text) {
+    host.appendChild(el('div', 'jp-AutoGPTRun-answer', `Answer: ${run.answer_text}`));
+  }
+  host.appendChild(el('div', 'jp-AutoGPTRun-summary', summaryLine(run)));
+}

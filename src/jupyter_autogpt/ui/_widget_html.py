@@ -1,0 +1,193 @@
+"""HTML pieces shared by the live widget view and the static transcript it leaves behind.
+
+Pure functions of values: code highlighted with pygments when importable, a small Markdown converter (or the
+``markdown`` package when installed), observations with their images and tables, and cost estimates.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from ..types import ImageData, Observation, Run, RunConfig, Step, Usage
+
+__all__ = ["PRICES", "code_html", "estimate_cost", "markdown_html", "observation_html", "run_html"]
+
+#: USD per million tokens (prompt, completion), as OpenAI listed them; longest matching prefix wins.
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4-turbo": (10.00, 30.00),
+    "gpt-3.5-turbo": (0.50, 1.50),
+    "gpt-5-nano": (0.05, 0.40),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5": (1.25, 10.00),
+    "o3-mini": (1.10, 4.40),
+    "o4-mini": (1.10, 4.40),
+    "o3": (2.00, 8.00),
+}
+
+MONO = "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
+PRE = f"margin: 4px 0; padding: 6px 8px; white-space: pre-wrap; word-break: break-word; {MONO}"
+BOX = "background: var(--jp-layout-color2, #f5f5f5); border-radius: 4px;"
+OUTPUT_CHARS = 20_000
+
+
+def estimate_cost(model: str, usage: Usage, config: RunConfig | None = None) -> float | None:
+    """Return the estimated USD cost of ``usage`` on an OpenAI ``model``, or None where no price is known."""
+    provider, _, name = model.partition(":")
+    if provider != "openai" or (config is not None and config.base_url):
+        return None  # another server behind the OpenAI API (Ollama, vLLM) has other prices
+    for prefix in sorted(PRICES, key=len, reverse=True):
+        if name.startswith(prefix):
+            prompt, completion = PRICES[prefix]
+            return (usage.prompt_tokens * prompt + usage.completion_tokens * completion) / 1e6
+    return None
+
+
+def pre(text: str, style: str = "") -> str:
+    """Return ``text`` escaped in a wrapping ``<pre>``."""
+    return f'<pre style="{PRE}{style}">{html.escape(text)}</pre>'
+
+
+def code_html(code: str, language: str = "python") -> str:
+    """Return ``code`` as highlighted HTML with inline styles (a plain ``<pre>`` without pygments)."""
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import get_lexer_by_name
+    except ImportError:
+        return pre(code, BOX)
+    try:
+        lexer = get_lexer_by_name(language)
+    except Exception:  # an unknown fence language
+        return pre(code, BOX)
+    formatter = HtmlFormatter(noclasses=True, nowrap=True, style="default")
+    body = highlight(code, lexer, formatter).rstrip("\n")
+    return f'<pre style="{PRE}{BOX}">{body}</pre>'
+
+
+_FENCE = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
+_INLINE = [
+    (re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
+    (re.compile(r"\*\*([^*\n]+)\*\*"), r"<b>\1</b>"),
+    (re.compile(r"(?<![\w*])\*([^*\n]+)\*(?!\w)"), r"<i>\1</i>"),
+    (re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)"), r'<a href="\2" target="_blank">\1</a>'),
+]
+
+
+_BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+
+
+def _inline(text: str) -> str:
+    out = html.escape(text, quote=False)
+    for pattern, repl in _INLINE:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def _blocks(text: str) -> str:
+    parts: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.splitlines()
+        heading = re.match(r"(#{1,6})\s+(.*)", block)
+        if heading and len(lines) == 1:
+            level = min(len(heading.group(1)) + 2, 6)
+            parts.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif lines and all(_BULLET.match(ln) for ln in lines):
+            tag = "ol" if re.match(r"\s*\d", lines[0]) else "ul"
+            items = "".join(f"<li>{_inline(_BULLET.sub('', ln))}</li>" for ln in lines)
+            parts.append(f"<{tag}>{items}</{tag}>")
+        elif block.strip():
+            parts.append("<p>" + "<br>".join(_inline(ln) for ln in lines) + "</p>")
+    return "".join(parts)
+
+
+def markdown_html(text: str) -> str:
+    """Return Markdown ``text`` as escaped HTML (a small converter: the same output wherever it runs).
+
+    Handles fenced code (highlighted), headings, lists, paragraphs, bold, italics, inline code and links;
+    raw HTML in the text is shown as text, never rendered.
+    """
+    parts, last = [], 0
+    for match in _FENCE.finditer(text):
+        parts.append(_blocks(text[last : match.start()]))
+        parts.append(code_html(match.group(2).rstrip("\n"), match.group(1) or "text"))
+        last = match.end()
+    parts.append(_blocks(text[last:]))
+    return "".join(parts)
+
+
+def image_html(image: ImageData) -> str:
+    """Return an ``<img>`` holding ``image`` as a data URI."""
+    return f'<img src="data:{image.mime};base64,{image.data}" style="max-width: 100%; margin: 4px 0;">'
+
+
+def _clip(text: str, limit: int = OUTPUT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit // 2] + f"\n… ({len(text) - limit:,} chars) …\n" + text[-limit // 2 :]
+
+
+def _display_html(bundle: dict[str, Any]) -> str:
+    if isinstance(bundle.get("text/html"), str):
+        return f'<div style="overflow-x: auto;">{_clip(bundle["text/html"])}</div>'
+    if isinstance(bundle.get("text/markdown"), str):
+        return markdown_html(bundle["text/markdown"])
+    if any(k.startswith("image/") for k in bundle):
+        return ""  # images come separately, as ``Observation.images``
+    return pre(_clip(str(bundle.get("text/plain", ""))))
+
+
+def observation_html(obs: Observation) -> str:
+    """Return what a step's code printed, displayed and raised, images and tables included."""
+    parts = []
+    if obs.stdout.strip():
+        parts.append(pre(_clip(obs.stdout.rstrip())))
+    if obs.stderr.strip():
+        parts.append(pre(_clip(obs.stderr.rstrip()), "color: var(--jp-warn-color0, #b26b00);"))
+    parts += [_display_html(d) for d in obs.displays]
+    parts += [image_html(i) for i in obs.images]
+    if obs.error:
+        parts.append(pre(_clip(obs.error.rstrip(), 4000), "color: var(--jp-error-color1, #c62828);"))
+    body = "".join(p for p in parts if p) or '<i style="opacity: .6;">(no output)</i>'
+    return f'<div style="font-size: 90%;">{body}<div style="opacity: .6;">{obs.duration:.2f}s</div></div>'
+
+
+def prose_of(reply: str) -> str:
+    """Return the model's reasoning: the reply up to its first code fence."""
+    return reply.split("```", 1)[0].strip()
+
+
+def step_html(step: Step) -> str:
+    """Return one finished step as a static ``<details>`` entry."""
+    title = f"Step {step.index}" + (" · skipped" if step.skipped else "") + (" · error" if step.error else "")
+    parts = [markdown_html(prose_of(step.reply)) if prose_of(step.reply) else ""]
+    if step.code:
+        parts.append(code_html(step.code))
+    if step.observation is not None:
+        parts.append(observation_html(step.observation))
+    elif step.output.strip() and step.code:
+        parts.append(pre(_clip(step.output)))
+    return f"<details><summary><b>{html.escape(title)}</b></summary>{''.join(parts)}</details>"
+
+
+def run_html(run: Run) -> str:
+    """Return a static HTML transcript of ``run``: what a reopened notebook shows once widget state is gone."""
+    cost = estimate_cost(run.model, run.usage, run.config)
+    summary = html.escape(run.summary()) + (f" · ≈${cost:.4f}" if cost is not None else "")
+    answer = run.answer_text()
+    answer_html = "" if not answer else markdown_html(answer) if isinstance(run.answer, str) else pre(answer, BOX)
+    return (
+        '<div class="autogpt-transcript" style="border-left: 3px solid var(--jp-brand-color1, #1976d2); '
+        'padding: 2px 10px;">'
+        f"<div><b>autogpt</b> · <code>{html.escape(run.model)}</code> · <b>{html.escape(run.status)}</b></div>"
+        f'<blockquote style="margin: 4px 0; opacity: .85;">{_inline(run.goal.strip())}</blockquote>'
+        + "".join(step_html(s) for s in run.steps)
+        + (f"<div><b>Answer</b>{answer_html}</div>" if answer_html else "")
+        + f'<div style="opacity: .7; font-size: 85%;">{summary}</div></div>'
+    )

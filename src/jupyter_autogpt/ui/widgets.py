@@ -1,0 +1,294 @@
+"""The live ipywidgets view of a run: progress, streamed reasoning, code, outputs, Stop and approval.
+
+Fed only by events. Shown when the run starts (before any step captures output); when the run ends, the
+display is replaced by a static HTML/Markdown transcript and the widgets are closed. JupyterLab renders a
+widget-view output whose model is gone as "Error displaying widget: model not found" — the widget mime type
+outranks any fallback in the same bundle — so only a static output survives reopening the notebook.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import RunCancelled
+from ..events import (
+    CodeExecuted,
+    CodeProposed,
+    Event,
+    FinalAnswer,
+    ModelDelta,
+    ModelReplied,
+    Noticed,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+)
+from ..redaction import redact
+from ..types import Decision, Run, Usage
+from . import transcript
+from ._widget_approval import ApprovalPanel
+from ._widget_html import estimate_cost, markdown_html, pre, run_html
+from ._widget_steps import StepView, Throttle
+from .stop import INTERRUPT_HINT, ClickDelivery, click_delivery, frontend_uses_subshells, keep_on_subshell
+
+__all__ = ["StaticTranscript", "WidgetRenderer"]
+
+SUBSHELL_GRACE = 3.0
+_STATUS_COLORS = {"running": "#1976d2", "finished": "#2e7d32", "interrupted": "#ef6c00", "stopping…": "#ef6c00"}
+
+
+class StaticTranscript:
+    """What the view leaves in the notebook: HTML for JupyterLab, Markdown for nbconvert, a stable plain line."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # The transcript JSON rides along: the labextension renders it where HTML is not trusted, and its
+        # "insert run as cells" command reads it from the saved output.
+        return {**transcript.mime_bundle(self.run), "text/html": redact(run_html(self.run))}
+
+
+class WidgetRenderer:
+    """Render a run as live ipywidgets; implements ``Renderer``, ``Stoppable`` and ``Approving``.
+
+    Parameters
+    ----------
+    display
+        Shows an object with a display id and returns a handle with ``update`` (default:
+        ``IPython.display.display(obj, display_id=True)``); tests pass a recorder.
+    delivery
+        How clicks reach the kernel mid-cell (default: found from the running ipykernel).
+    clock
+        Wall clock for the elapsed time.
+    """
+
+    def __init__(
+        self,
+        *,
+        display: Callable[[Any], Any] | None = None,
+        delivery: ClickDelivery | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        import ipywidgets as w
+
+        self._display = display or _ipython_display
+        self.delivery = delivery or click_delivery()
+        self.clock = clock
+        self.header = w.HTML(layout=w.Layout(width="100%"))
+        self.note = w.HTML()
+        self.stop_button = w.Button(description="Stop", icon="stop", button_style="danger", tooltip="End the run")
+        self.stop_button.add_class("autogpt-stop")
+        self.stop_button.on_click(self._on_stop)
+        self.steps = w.Accordion()
+        self.approval = ApprovalPanel()
+        self.notices = w.HTML()
+        self.answer = w.HTML()
+        self.answer.add_class("autogpt-answer")
+        top = w.HBox([self.header, self.stop_button], layout=w.Layout(align_items="flex-start"))
+        parts = [top, self.note, self.steps, self.approval.box, self.notices, self.answer]
+        self.view = w.VBox(parts, layout=w.Layout(border_left="3px solid #1976d2", padding="2px 8px"))
+        self.view.add_class("autogpt-view")
+        self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_button, self.steps]
+        self._widgets += [self.approval.box, self.approval.title, *self.approval.widgets, self.notices, self.answer]
+        self._stop = threading.Event()
+        self._interrupt_sent = False
+        self._step_views: list[StepView] = []
+        self._handle: Any = None
+        self._start: RunStarted | None = None
+        self._status = "starting"
+        self._step = (0, 0)
+        self._usage = Usage()
+        self._header_throttle = Throttle(4.0)
+        self._notes: list[str] = []
+        self.run: Run | None = None
+        self.finalized = False
+
+    # -- Stoppable / Approving ------------------------------------------------------------------------------
+
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def can_approve(self) -> bool:
+        return self.delivery.live
+
+    def approve(self, proposal: CodeProposed) -> Decision:
+        """Show ``proposal`` with Run / Edit / Skip / Stop and block until one is clicked."""
+        if self._stop.is_set():
+            return Decision("stop")
+        if not self._wait_for_subshell():
+            raise RunCancelled(
+                "approval needs widget clicks while the cell runs, but this frontend sends them to the busy "
+                "kernel (no comm subshell; JupyterLab >= 4.4 has one): use --policy auto, or a frontend with stdin"
+            )
+        self._set_status("waiting for approval")
+        self._current().output.value = '<i style="opacity: .6;">waiting for your approval…</i>'
+        try:
+            return self.approval.ask(proposal, "If the buttons do not respond, " + INTERRUPT_HINT + ".")
+        finally:
+            self._set_status("running")
+
+    def _wait_for_subshell(self) -> bool:
+        deadline = time.monotonic() + SUBSHELL_GRACE
+        while True:
+            found = frontend_uses_subshells()
+            if found is None or found:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def _request_stop(self) -> None:
+        # Runs on a kernel thread (subshell or shell channel): only set flags.
+        self._stop.set()
+        self.approval.cancel()
+
+    def _on_stop(self, _: Any) -> None:
+        # May run on a kernel subshell thread: set flags, touch only this button.
+        self._request_stop()
+        with self.stop_button.hold_sync():
+            self.stop_button.description = "Stopping…"
+            self.stop_button.disabled = True
+
+    # -- Renderer -------------------------------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        """Update the view for ``event``; raise KeyboardInterrupt in a stream once Stop was clicked."""
+        if self._stop.is_set() and self._status == "running":
+            self._status = "stopping…"
+        if isinstance(event, ModelDelta):
+            self._delta(event)
+        elif isinstance(event, RunStarted):
+            self._started(event)
+        elif isinstance(event, StepStarted):
+            self._step_started(event)
+        elif isinstance(event, ModelReplied):
+            self._usage = event.total_usage
+            self._current().replied(event.text)
+            self._refresh_titles()
+            self._render_header()
+        elif isinstance(event, CodeProposed):
+            self._current().proposed(event)
+            self._refresh_titles()
+        elif isinstance(event, CodeExecuted):
+            self._current().executed(event)
+        elif isinstance(event, StepFinished):
+            self._current().finished(event.step)
+            self._refresh_titles()
+        elif isinstance(event, Noticed):
+            self._notice(event)
+        elif isinstance(event, FinalAnswer):
+            body = markdown_html(event.text) if isinstance(event.answer, str) else pre(event.text)
+            self.answer.value = f"<div><b>Answer</b></div>{body}"
+        elif isinstance(event, RunFinished):
+            self._finished(event.run)
+
+    def _delta(self, event: ModelDelta) -> None:
+        view = self._current()
+        if view.add_delta(event.text) and self._header_throttle.due():
+            self._render_header()
+        if self._stop.is_set() and not self._interrupt_sent:
+            self._interrupt_sent = True
+            view.flush()
+            raise KeyboardInterrupt  # drive() turns it into an interrupted run, keeping what was done
+
+    def _started(self, event: RunStarted) -> None:
+        self._start, self._status = event, "running"
+        if not self.delivery.live:
+            self.stop_button.layout.display = "none"
+            self._set_note(f"{self.delivery.reason}: {INTERRUPT_HINT}.")
+        self._render_header()
+        self._handle = self._display(self.view)
+        keep_on_subshell(self._widgets, self.delivery, {self.stop_button: self._request_stop})
+
+    def _step_started(self, event: StepStarted) -> None:
+        self._step = (event.index, event.max_steps)
+        view = StepView(event.index)
+        self._step_views.append(view)
+        with self.steps.hold_sync():
+            self.steps.children = [*self.steps.children, view.box]
+            self.steps.titles = tuple(v.title for v in self._step_views)
+            self.steps.selected_index = len(self._step_views) - 1
+        self._widgets += view.widgets
+        if self.delivery.live and event.index == 2 and frontend_uses_subshells() is False:
+            self._set_note(f"This frontend delivers clicks only after the cell ends: {INTERRUPT_HINT}.")
+        self._render_header()
+
+    def _current(self) -> StepView:
+        if not self._step_views:  # a well-formed stream starts a step first; stay robust anyway
+            self._step_started(StepStarted(1, self._step[1] or 1))
+        return self._step_views[-1]
+
+    def _refresh_titles(self) -> None:
+        self.steps.titles = tuple(v.title for v in self._step_views)
+
+    def _notice(self, event: Noticed) -> None:
+        color = "var(--jp-warn-color0, #b26b00)" if event.level != "info" else "inherit"
+        line = f'<div style="color: {color};">[{html.escape(event.level)}] {html.escape(event.message)}</div>'
+        self.notices.value += line
+
+    def _set_note(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.append(text)
+            self.note.value = "".join(f'<div style="opacity: .75;">ⓘ {html.escape(n)}</div>' for n in self._notes)
+
+    def _set_status(self, status: str) -> None:
+        self._status = status
+        self._render_header()
+
+    def _render_header(self) -> None:
+        self.header.value = header_html(self._start, self._status, self._step, self._usage, self.clock())
+
+    def _finished(self, run: Run) -> None:
+        self.run = run
+        for view in self._step_views:
+            view.flush()
+        self._usage, self._status = run.usage, run.status
+        with self.view.hold_sync():
+            self._render_header()
+            self.stop_button.layout.display = "none"
+            self.approval.box.layout.display = "none"
+        if self._handle is not None and hasattr(self._handle, "update"):
+            self._handle.update(StaticTranscript(run))
+            self.finalized = True
+
+    def close(self) -> None:
+        """Close the widgets once the static transcript has replaced them (their models are no longer shown)."""
+        if not self.finalized:
+            return
+        for widget in self._widgets:
+            widget.close()
+        self._widgets = []
+
+
+def header_html(start: RunStarted | None, status: str, step: tuple[int, int], usage: Usage, now: float) -> str:
+    """Return the header line: goal, model, status, step k/N, elapsed, tokens and an estimated cost."""
+    if start is None:
+        return "<b>autogpt</b>"
+    goal = start.goal.strip().splitlines()[0] if start.goal.strip() else ""
+    goal = goal[:160] + ("…" if len(goal) > 160 else "")
+    color = _STATUS_COLORS.get(status, "#c62828" if status == "failed" else "#616161")
+    approx = "~" if usage.estimated else ""
+    facts = [
+        f"<code>{html.escape(start.model)}</code>",
+        f'<b class="autogpt-status" style="color: {color};">{html.escape(status)}</b>',
+        f"step {step[0]}/{step[1]}" if step[1] else "",
+        f"{max(0.0, now - start.started_at):.1f}s",
+        f"{approx}{usage.prompt_tokens:,} in / {approx}{usage.completion_tokens:,} out tokens",
+    ]
+    cost = estimate_cost(start.model, usage, start.config)
+    if cost is not None:
+        facts.append(f"≈${cost:.4f}")
+    line = " · ".join(f for f in facts if f)
+    return f'<div><b>autogpt</b> · {html.escape(goal)}</div><div style="font-size: 90%;">{line}</div>'
+
+
+def _ipython_display(obj: Any) -> Any:
+    from IPython.display import display
+
+    return display(obj, display_id=True)

@@ -10,12 +10,19 @@ import logging
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import policy
-from .errors import AutoGPTError, BudgetExceeded, ModelBehaviourError, RunCancelled
+from .errors import (
+    AutoGPTError,
+    BudgetExceeded,
+    ModelBackendError,
+    ModelBehaviourError,
+    ModelContextError,
+    RunCancelled,
+)
 from .events import (
     CodeExecuted,
     CodeProposed,
@@ -31,8 +38,20 @@ from .events import (
 )
 from .execution.base import Executor
 from .models.base import Model, estimate_usage
-from .prompts import SYSTEM_PROMPT, build_messages, first_message, render_observation
-from .protocol import Reply, parse_reply
+from .pricing import estimate_cost
+from .prompts import (
+    EMPTY_REPLY,
+    PREMATURE_REPLY,
+    QUESTION_REPLY,
+    SYSTEM_PROMPT,
+    build_messages,
+    first_message,
+    render_observation,
+    reply_notes,
+    with_repeat_note,
+)
+from .protocol import Reply, asks_user, names_in, parse_reply, truncate_middle
+from .redaction import redact
 from .types import Decision, GenerationSettings, Message, Run, RunConfig, RunStatus, Step, Usage
 
 __all__ = ["Agent", "Approver", "run_to_completion"]
@@ -42,7 +61,12 @@ log = logging.getLogger(__name__)
 #: Asked before a step runs (``--approve`` or a risk policy); answers run (maybe edited), skip or stop.
 Approver = Callable[[CodeProposed], Decision]
 
-MAX_CORRECTIONS = 2
+#: A complete reply: its text, what it cost, and how long it took.
+_Reply = tuple[str, Usage, float]
+
+#: Empty replies in a row that get a corrective re-ask; prose re-asks (a question, an answer before any code
+#: ran) get one per run. Every re-ask is a model reply and counts toward ``max_steps``.
+MAXEMPTY_REPLYS = 2
 MAX_REPEATS = 3
 
 
@@ -57,11 +81,16 @@ class _State:
     started_wall: float
     messages: list[Message] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     requests: int = 0
     status: RunStatus = "failed"
     answer: Any = None
     error: str | None = None
+    budget: int = 24_000
+    compacted: bool = False
+    prose_reasked: bool = False
+    users: frozenset[str] = frozenset()
+    correction: list[Message] = field(default_factory=list)
 
     def freeze(self, model_id: str, duration: float) -> Run:
         return Run(
@@ -75,7 +104,7 @@ class _State:
             config=self.config,
             started_at=self.started_wall,
             duration=duration,
-            error=self.error,
+            error=redact(self.error) if self.error else None,
             messages=tuple(self.messages),
         )
 
@@ -118,15 +147,21 @@ class Agent:
         self.system_prompt = system_prompt
         self.clock = clock
 
-    def run(self, goal: str) -> Iterator[Event]:
-        """Yield the events of one run of ``goal``; the last one is always ``RunFinished``."""
+    def run(self, goal: str) -> Generator[Event, None, None]:
+        """Yield the events of one run of ``goal``; the last one is always ``RunFinished``.
+
+        Whatever fails (the model, the code, our own code, an interrupt), the executor is stopped (the
+        user's namespace and hooks restored) and the run so far, its steps and messages, is kept.
+        """
         state = _State(uuid.uuid4().hex[:12], goal, self.config, self.clock(), time.time())
+        state.budget = max(4 * self.config.context_chars, 24_000)
         yield RunStarted(state.run_id, goal, self.model.id, self.config, state.started_wall)
         try:
             self.executor.start()
+            state.users = self.executor_names()
             overview = self.executor.overview(self.config.context_chars, self.config.focus)
-            first = first_message(goal, overview)
-            yield from self._loop(state, first)
+            yield from self._warn_unpriced()
+            yield from self._loop(state, first_message(goal, overview))
         except (KeyboardInterrupt, RunCancelled) as exc:
             state.status = "interrupted"
             state.error = str(exc) or "interrupted by the user"
@@ -140,17 +175,29 @@ class Agent:
             state.error = f"internal error: {type(exc).__name__}: {exc}"
             state.error += "\n" + "".join(traceback.format_exception(exc)[-3:])
         finally:
-            self.executor.stop()
+            self._stop_executor(state)
         run = state.freeze(self.model.id, self.clock() - state.started)
         if state.status == "finished":
             yield FinalAnswer(run.answer, run.answer_text())
         yield RunFinished(run)
 
+    def _stop_executor(self, state: _State) -> None:
+        try:
+            self.executor.stop()
+        except Exception as exc:  # restoring must not hide the run's own outcome
+            log.exception("executor failed to stop")
+            state.error = (state.error + "; " if state.error else "") + f"cleanup failed: {type(exc).__name__}: {exc}"
+
+    def _warn_unpriced(self) -> Iterator[Event]:
+        if self.config.max_cost is not None and estimate_cost(self.model.id, Usage()) is None:
+            yield Noticed(0, f"the price of {self.model.id} is unknown, so --max-cost cannot be enforced; "
+                             "use --max-tokens (or jupyter_autogpt.pricing.set_price)", "warning")
+
     # -- the loop ---------------------------------------------------------------------------------------
 
     def _loop(self, state: _State, first: Message) -> Iterator[Event]:
         cfg = self.config
-        corrections = 0
+        empties = 0
         while True:
             if self.should_stop():
                 raise RunCancelled("stopped by the user")
@@ -159,40 +206,97 @@ class Agent:
                 state.status, state.error = "max_steps", f"step budget used up ({cfg.max_steps} model replies)"
                 return
             index = len(state.steps) + 1
-            messages = build_messages(self.system_prompt, first, state.steps, self._budget_chars(), cfg.vision)
-            if corrections:
-                messages.append(Message("user", _CORRECTION))
             yield StepStarted(index, cfg.max_steps)
-            reply, usage, seconds = yield from self._ask(state, index, messages)
+            reply, usage, seconds = yield from self._ask(state, index, first)
             parsed = parse_reply(reply)
-            if not reply.strip() and corrections < MAX_CORRECTIONS:
-                corrections += 1
+            if not reply.strip():
+                empties += 1
+                if empties > MAXEMPTY_REPLYS:
+                    raise ModelBehaviourError(f"the model sent {empties} empty replies in a row")
+                state.correction = [Message("user", EMPTY_REPLY)]
                 yield Noticed(index, "the model sent an empty reply; asking again", "warning")
                 continue
-            if not reply.strip():
-                raise ModelBehaviourError(f"the model sent {corrections + 1} empty replies in a row")
-            corrections = 0
+            empties = 0
             if parsed.code is None:
+                nudge = self._prose_nudge(state, parsed)
+                if nudge is not None:
+                    state.correction = [Message("assistant", reply), Message("user", nudge)]
+                    yield Noticed(index, "the model replied without code too early; asking it to go on", "warning")
+                    continue
                 step = Step(index, reply, usage=usage, model_seconds=seconds)
                 state.steps.append(step)
                 state.status, state.answer = "finished", parsed.prose or reply.strip()
                 yield StepFinished(step)
                 return
             step = yield from self._act(state, index, parsed, usage, seconds)
-            state.steps.append(step)
-            yield StepFinished(step)
+            state.steps.append(with_repeat_note(state.steps, step))
+            yield StepFinished(state.steps[-1])
             if step.observation is not None and step.observation.answered:
                 state.status, state.answer = "finished", step.observation.answer
                 return
             self._check_repeats(state.steps)
 
-    def _ask(self, state: _State, index: int, messages: list[Message]) -> Iterator[Event]:
-        """Stream one reply; return ``(text, usage, seconds)`` as the generator's value."""
-        cfg = self.config
-        settings = GenerationSettings(temperature=cfg.temperature)
+    def _prose_nudge(self, state: _State, reply: Reply) -> str | None:
+        """Return a corrective message for a code-less reply that is not yet an answer (once a run), else None."""
+        if state.prose_reasked:
+            return None
+        if asks_user(reply.prose or reply.text):
+            state.prose_reasked = True
+            return QUESTION_REPLY
+        mentioned = self._unseen(names_in(state.goal, state.users))
+        if mentioned and not any(s.code for s in state.steps):
+            state.prose_reasked = True
+            return PREMATURE_REPLY.format(names=", ".join(mentioned[:5]))
+        return None
+
+    def _unseen(self, names: list[str]) -> list[str]:
+        """Return the names whose values the namespace overview cannot show in full (all, if unknown)."""
+        unseen = getattr(self.executor, "unseen", None)
+        return list(unseen(names)) if callable(unseen) and names else names
+
+    def _messages(self, state: _State, first: Message) -> list[Message]:
+        messages = build_messages(self.system_prompt, first, state.steps, state.budget, self.config.vision)
+        messages += state.correction
+        if state.compacted:  # after a context overflow even the newest step and the overview are cut
+            limit = max(1_000, state.budget // 8)
+            messages = [m if m.role == "system" else replace(m, content=truncate_middle(m.content, limit))
+                        for m in messages]
+        return messages
+
+    def _ask(self, state: _State, index: int, first: Message) -> Generator[Event, None, _Reply]:
+        """Stream one reply, recovering once from a context overflow and once from a dropped stream.
+
+        Returns ``(text, usage, seconds)`` as the generator's value. Only a complete reply counts toward
+        ``max_steps``; the backend's own HTTP retries are invisible here.
+        """
+        dropped = False
+        while True:
+            messages = self._messages(state, first)
+            parts: list[str] = []
+            try:
+                result = yield from self._stream(state, index, messages, parts)
+            except ModelContextError as exc:
+                if state.compacted:
+                    raise ModelContextError(f"{exc} (even after compacting the history: lower --context-chars "
+                                            "or use a model with a longer context)") from None
+                state.compacted, state.budget = True, state.budget // 2
+                yield Noticed(index, "the prompt did not fit the model's context; compacting harder and retrying",
+                              "retry")
+                continue
+            except ModelBackendError as exc:
+                if not (exc.transient and parts) or dropped:
+                    raise
+                dropped = True  # a stream cut mid-reply: ask again once; renderers drop the partial text
+                yield Noticed(index, f"the reply was cut off ({exc}); asking again", "retry")
+                continue
+            state.correction = []
+            return result
+
+    def _stream(
+        self, state: _State, index: int, messages: list[Message], parts: list[str]
+    ) -> Generator[Event, None, _Reply]:
+        settings = GenerationSettings(temperature=self.config.temperature)
         started = self.clock()
-        state.requests += 1
-        parts: list[str] = []
         usage: Usage | None = None
         for chunk in self.model.stream(messages, settings):
             if isinstance(chunk, Usage):
@@ -202,23 +306,26 @@ class Agent:
                 yield ModelDelta(index, chunk)
         text = "".join(parts)
         usage = usage or estimate_usage(messages, text)
+        state.requests += 1
         state.usage = state.usage + usage
         state.messages = [*messages, Message("assistant", text)]
         seconds = self.clock() - started
         yield ModelReplied(index, text, usage, state.usage, seconds)
         return text, usage, seconds
 
-    def _act(self, state: _State, index: int, reply: Reply, usage: Usage, seconds: float) -> Iterator[Event]:
+    def _act(
+        self, state: _State, index: int, reply: Reply, usage: Usage, seconds: float
+    ) -> Generator[Event, None, Step]:
         """Approve and execute the reply's code; return the finished ``Step``."""
         assert reply.code is not None
         code = reply.code
         flags = tuple(policy.analyze(code, self.executor_names()))
         proposal = CodeProposed(index, code, flags)
         yield proposal
-        decision = self._decide(proposal)
+        decision, asked = self._decide(proposal)
         if decision.action == "stop":
             raise RunCancelled(decision.feedback or "stopped by the user before a step ran")
-        notes = _reply_notes(reply)
+        notes = reply_notes(reply)
         if decision.feedback:
             notes.append(f"User feedback: {decision.feedback}")
         if decision.action == "skip":
@@ -227,6 +334,11 @@ class Agent:
         if decision.code is not None and decision.code != code:
             code = decision.code
             notes.append("The user edited your code before it ran; the code that ran:\n```python\n" + code + "\n```")
+        if flags and not asked:
+            described = "; ".join(policy.FLAGS[f] for f in flags)
+            notes.append(f"Flagged by the risk policy ({described}); it ran because --policy is auto.")
+            yield Noticed(index, f"step {index} ran with risk flags: {described} (--policy auto; "
+                                 "%autogpt undo restores rebound or deleted variables)", "warning")
         obs = self.executor.run(code, timeout=self.config.timeout)
         if obs.changed:
             described = self.executor.describe(obs.changed, max(500, self.config.context_chars // 4))
@@ -244,17 +356,15 @@ class Agent:
         names = getattr(self.executor, "user_names", None)
         return frozenset(names()) if callable(names) else frozenset()
 
-    def _decide(self, proposal: CodeProposed) -> Decision:
+    def _decide(self, proposal: CodeProposed) -> tuple[Decision, bool]:
+        """Return the decision on a proposed step and whether a person (the approver) made it."""
         cfg = self.config
         ask = cfg.approve or cfg.policy == "ask-all" or (cfg.policy == "ask-risky" and proposal.flags)
         if not ask:
-            return Decision("run")
+            return Decision("run"), False
         if self.approver is None:
             raise RunCancelled("this step needs approval but no way to ask was available")
-        return self.approver(proposal)
-
-    def _budget_chars(self) -> int:
-        return max(4 * self.config.context_chars, 24_000)
+        return self.approver(proposal), True
 
     def _check_budgets(self, state: _State) -> None:
         cfg = self.config
@@ -263,6 +373,9 @@ class Agent:
         elapsed = self.clock() - state.started
         if cfg.max_time is not None and elapsed >= cfg.max_time:
             raise BudgetExceeded(f"time budget used up ({elapsed:.0f}s of {cfg.max_time:g}s)")
+        cost = estimate_cost(self.model.id, state.usage) if cfg.max_cost is not None else None
+        if cfg.max_cost is not None and cost is not None and cost >= cfg.max_cost:
+            raise BudgetExceeded(f"cost budget used up (about ${cost:.4f} of ${cfg.max_cost:g}, from list prices)")
 
     @staticmethod
     def _check_repeats(steps: list[Step]) -> None:
@@ -272,21 +385,6 @@ class Agent:
                 f"the model proposed the same failing code {MAX_REPEATS} times in a row; "
                 "try a clearer goal or another model"
             )
-
-
-_CORRECTION = (
-    "Your last reply was empty. Reply with one short thought and one ```python code block, "
-    "or with the final answer in plain Markdown."
-)
-
-
-def _reply_notes(reply: Reply) -> list[str]:
-    notes = []
-    if reply.blocks > 1:
-        notes.append(f"Note: your reply had {reply.blocks} code blocks; only the first ran. Send one block per reply.")
-    if reply.unclosed:
-        notes.append("Note: your code block was not closed (the reply may have been cut); it ran as received.")
-    return notes
 
 
 def run_to_completion(agent: Agent, goal: str) -> Run:

@@ -46,6 +46,9 @@ class AutoGPTMagics(Magics):
     timeout = CFloat(0.0, help="Default per-step execution timeout in seconds (0: none)").tag(config=True)
     max_time = CFloat(0.0, help="Default time budget of a whole run in seconds (0: none)").tag(config=True)
     max_tokens = CInt(0, help="Default token budget of a run, prompt + completion (0: none)").tag(config=True)
+    max_cost = CFloat(0.0, help="Default cost budget of a run in USD, estimated from list prices (0: none)").tag(
+        config=True
+    )
     base_url = Unicode("", help="Default OpenAI-compatible server URL (else $OPENAI_BASE_URL)").tag(config=True)
     context_chars = CInt(12_000, help="Characters of namespace overview in the first prompt").tag(config=True)
     vision = Bool(False, help="Send plots to the model as images (vision-capable models)").tag(config=True)
@@ -66,8 +69,12 @@ class AutoGPTMagics(Magics):
         """Return the session, built on first use so that ``%load_ext`` stays cheap."""
         if self._session is None:
             from .session import Session
+            from .ui import cells
 
-            self._session = Session(self.shell)
+            shell = self.shell
+            assert shell is not None, "AutoGPTMagics needs a shell (load it with %load_ext)"
+            self._session = Session(shell)
+            self._session.renderer_factories.append(cells.factory)
         self._session.view = self.view
         return self._session
 
@@ -81,6 +88,7 @@ class AutoGPTMagics(Magics):
     @argument("--timeout", type=float, help="Seconds a single step may run before it is interrupted")
     @argument("--max-time", type=float, help="Seconds the whole run may take")
     @argument("--max-tokens", type=_positive_int, help="Token budget of the run (prompt + completion)")
+    @argument("--max-cost", type=float, help="Cost budget of the run in USD, estimated from list prices")
     @argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)")
     @argument("--temperature", type=float, help="Sampling temperature (default: the backend's)")
     @argument("--df", help="Comma-separated variables to focus on: shown first, with a larger budget")
@@ -144,6 +152,7 @@ class AutoGPTMagics(Magics):
             timeout=pick(args.timeout, self.timeout or None),
             max_time=pick(args.max_time, self.max_time or None),
             max_tokens=pick(args.max_tokens, self.max_tokens or None),
+            max_cost=pick(args.max_cost, self.max_cost or None),
             base_url=args.base_url or self.base_url or None,
             temperature=args.temperature,
             context_chars=pick(args.context_chars, self.context_chars),
@@ -164,7 +173,10 @@ class AutoGPTMagics(Magics):
             if name == "last":
                 return _last_run()
             if name == "undo":
-                raise UsageError("undo is not available yet")
+                executor = self.session.last_executor
+                if executor is None:
+                    raise UsageError("nothing to undo: no %%autogpt run in this kernel yet")
+                return executor.undo().message()
             print(self.autogpt.__doc__)
             return None
         except AutoGPTError as exc:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from .protocol import truncate_middle
+from .protocol import Reply, truncate_middle
 from .types import Message, Observation, Step
 
 __all__ = [
+    "EMPTY_REPLY",
     "EXPLAIN_PROMPT",
+    "PREMATURE_REPLY",
+    "QUESTION_REPLY",
     "SYSTEM_PROMPT",
     "build_messages",
     "first_message",
     "render_observation",
     "render_step",
+    "reply_notes",
     "system_prompt",
+    "with_repeat_note",
 ]
 
 SYSTEM_PROMPT = """\
@@ -149,3 +155,38 @@ def _omitted_note(omitted: Sequence[Step]) -> Message:
     names = f"; variables they changed: {', '.join(changed)}" if changed else ""
     text = f"[{len(omitted)} earlier step(s) omitted to fit the context{names}]"
     return Message("user", truncate_middle(text, COMPACT_OUTPUT_CHARS))
+
+
+# -- corrective messages: what the loop tells a model whose reply it cannot use ---------------------------
+
+EMPTY_REPLY = (
+    "Your last reply was empty. Reply with one short thought and one ```python code block, "
+    "or with the final answer in plain Markdown."
+)
+QUESTION_REPLY = (
+    "Nobody can answer questions while the run goes on. Decide sensibly yourself (say which assumption you "
+    "made) and continue with one ```python code block, or give the final answer."
+)
+PREMATURE_REPLY = (
+    "You answered before running any code, but the goal is about the kernel's variables ({names}). "
+    "Look at them with one ```python code block first, then answer from what you saw."
+)
+
+
+def with_repeat_note(steps: list[Step], step: Step) -> Step:
+    """Return ``step``, telling the model when it just repeated the code that failed the step before."""
+    last = steps[-1] if steps else None
+    if last is None or not (last.error and step.error and last.code == step.code):
+        return step
+    note = "\n\nNote: this is the same code that failed in the previous step, and it failed again. Change the approach."
+    return replace(step, output=step.output + note)
+
+
+def reply_notes(reply: Reply) -> list[str]:
+    """Return notes for the model about a malformed reply (several blocks, an unclosed fence)."""
+    notes = []
+    if reply.blocks > 1:
+        notes.append(f"Note: your reply had {reply.blocks} code blocks; only the first ran. Send one block per reply.")
+    if reply.unclosed:
+        notes.append("Note: your code block was not closed (the reply may have been cut); it ran as received.")
+    return notes

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CODE_LANGUAGES", "Reply", "parse_reply", "truncate_middle"]
+__all__ = ["CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "truncate_middle"]
 
 CODE_LANGUAGES = frozenset({"", "python", "py", "python3", "ipython", "ipython3", "pycon"})
 
@@ -99,3 +99,27 @@ def truncate_middle(text: str, limit: int) -> str:
     lines = text[head : len(text) - tail].count("\n")
     note = f"\n... [{removed:,} characters, {lines:,} lines cut] ...\n"
     return text[:head] + note + (text[-tail:] if tail else "")
+
+
+# A reply that asks the user something: nobody can answer while a run goes on.
+_ASKS = re.compile(
+    r"\b(please (provide|specify|confirm|clarify|upload|share|tell me)|could you|can you (provide|share|clarify|tell)"
+    r"|would you like|do you want|let me know|what would you prefer)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def asks_user(prose: str) -> bool:
+    """Return whether ``prose`` puts a question to the user (ends with "?" or asks for input)."""
+    text = prose.strip()
+    return text.endswith("?") or bool(_ASKS.search(text))
+
+
+def names_in(text: str, names: frozenset[str]) -> list[str]:
+    """Return the identifiers of ``names`` that ``text`` mentions, in order of first mention."""
+    found: list[str] = []
+    for word in _WORD.findall(text):
+        if word in names and word not in found:
+            found.append(word)
+    return found

@@ -112,6 +112,7 @@ class Session:
         self.shell = shell
         self.view = view
         self.renderer_factories: list[Callable[[RunConfig], Renderer | None]] = []
+        self.last_executor: IPythonExecutor | None = None
 
     def build_model(self, config: RunConfig, **options: Any) -> models.Model:
         """Return the model backend for ``config`` (raises ``ConfigError`` before any run starts)."""
@@ -149,9 +150,11 @@ class Session:
         model = model or self.build_model(config, **model_options)
         renderers = self.renderers(config)
         stop_sources = [r for r in renderers if isinstance(r, Stoppable)]
+        executor = IPythonExecutor(self.shell)
+        self.last_executor = executor  # %autogpt undo reaches the last run's undo log through it
         agent = Agent(
             model,
-            IPythonExecutor(self.shell),
+            executor,
             config,
             approver=self._approver(renderers),
             should_stop=lambda: any(r.stop_requested() for r in stop_sources),

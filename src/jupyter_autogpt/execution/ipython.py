@@ -12,16 +12,11 @@ from __future__ import annotations
 import ast
 import base64
 import io
-import builtins
-import getpass
 import re
-import signal
 import sys
-import threading
 import time
 import types
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from IPython.core.interactiveshell import InteractiveShell
@@ -32,6 +27,8 @@ from ..protocol import truncate_middle
 from ..redaction import redact, redact_data
 from ..types import ImageData, Observation
 from . import inspect
+from .guards import Deadline, HookGuard, ResultHook, StepTimeout
+from .undo import UndoLog, UndoReport
 
 __all__ = ["IPythonExecutor"]
 
@@ -39,29 +36,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _IMAGE_TYPES = ("image/png", "image/jpeg")
 #: Displayed text kept per output before the prompt-level cut (bounds memory for huge outputs).
 CAPTURE_CHARS = 100_000
-
-
-class _ResultHook:
-    """A display hook that keeps the formatted value of a step's last expression."""
-
-    def __init__(self, shell: InteractiveShell) -> None:
-        self.shell = shell
-        self.results: list[_Formatted] = []
-
-    def __call__(self, value: Any = None) -> None:
-        if value is None:
-            return
-        data, metadata = self.shell.display_formatter.format(value)
-        self.results.append(_Formatted(data, metadata))
-
-
-class _Formatted:
-    def __init__(self, data: dict[str, Any], metadata: dict[str, Any]) -> None:
-        self.data, self.metadata = data, metadata
-
-
-def _no_input(*_args: Any, **_kwargs: Any) -> str:
-    raise RuntimeError("no interactive input during an autogpt run: compute the value or pick a sensible default")
+#: Seconds past ``--timeout`` that count as "held by a native call" rather than ordinary signal latency.
+NATIVE_HOLD = 0.5
+_IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "final_answer"})
 
 
 class IPythonExecutor:
@@ -78,29 +55,41 @@ class IPythonExecutor:
     def __init__(self, shell: InteractiveShell, output_chars: int = CAPTURE_CHARS) -> None:
         self.shell = shell
         self.output_chars = output_chars
+        self.undo_log = UndoLog()
         self._saved_answer: tuple[bool, Any] = (False, None)
         self._answer: list[Any] = []
-        self._lock = threading.Lock()
-        self._running = False
-        self._timed_out = False
         self._recent: tuple[int, list[str]] = (-1, [])
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Bind ``final_answer`` in the user namespace (remembering a binding the user had)."""
+        """Bind ``final_answer`` in the user namespace (remembering a binding the user had); open the undo log."""
         ns = self.shell.user_ns
+        self.undo_log.begin(self._own_names())
         self._saved_answer = ("final_answer" in ns, ns.get("final_answer"))
         ns["final_answer"] = self._final_answer
 
     def stop(self) -> None:
-        """Restore the user's ``final_answer`` binding, or remove ours."""
+        """Restore the user's ``final_answer`` binding, or remove ours; close the undo log. Never raises."""
         ns = self.shell.user_ns
         had, value = self._saved_answer
         if had:
             ns["final_answer"] = value
         elif ns.get("final_answer") == self._final_answer:
             del ns["final_answer"]
+        self.undo_log.finish(ns, self._own_names())
+
+    def undo(self) -> UndoReport:
+        """Restore the user's variables the last run rebound or deleted (see ``execution.undo``)."""
+        return self.undo_log.undo(self.shell.user_ns)
+
+    def _own_names(self) -> list[str]:
+        """Return every name the user could care about, modules included (IPython's own excluded)."""
+        ns, hidden = self.shell.user_ns, self.shell.user_ns_hidden
+        return [
+            n for n, v in ns.items()
+            if not n.startswith("_") and (n not in hidden or hidden[n] is not v) and n not in _IPYTHON_NAMES
+        ]
 
     def _final_answer(self, value: Any = None) -> Any:
         """Finish the run with ``value`` as its answer (any Python object)."""
@@ -120,7 +109,7 @@ class IPythonExecutor:
             for n, v in ns.items()
             if not n.startswith("_")
             and (n not in hidden or hidden[n] is not v)
-            and n not in {"In", "Out", "exit", "quit", "get_ipython", "final_answer"}
+            and n not in _IPYTHON_NAMES
             and not isinstance(v, types.ModuleType)
         ]
         recent = self._recently_assigned()
@@ -150,6 +139,13 @@ class IPythonExecutor:
     def describe(self, names: Sequence[str], max_chars: int) -> str:
         return redact(inspect.describe(self.shell.user_ns, list(names), max_chars))
 
+    def unseen(self, names: Sequence[str]) -> list[str]:
+        """Return the names whose values an overview cannot show in full (frames, arrays, long containers).
+
+        An answer about such a value, given before any code ran, is a guess; a short list or a number is not.
+        """
+        return [n for n in names if n in self.shell.user_ns and not _small(self.shell.user_ns[n])]
+
     def _bindings(self) -> dict[str, int]:
         return {n: id(v) for n, v in self.shell.user_ns.items() if not n.startswith("_")}
 
@@ -171,46 +167,53 @@ class IPythonExecutor:
         self._answer.clear()
         started = time.monotonic()
         errors: list[str] = []
-        hook = _ResultHook(self.shell)
-        with capture_output() as captured, self._guarded(errors.append, hook), self._deadline(timeout):
-            try:
+        hook = ResultHook(self.shell)
+        guard, deadline = HookGuard(self.shell, errors.append, hook), Deadline(timeout)
+        result = None
+        self.undo_log.before_step(self.shell.user_ns)
+        try:
+            with capture_output() as captured, guard, deadline:
                 result = self.shell.run_cell(code, store_history=False)
-            except KeyboardInterrupt:
-                if not self._timed_out:
-                    raise
-                result = None
+        except (KeyboardInterrupt, StepTimeout):
+            # a timeout's interrupt can land outside the nested cell (in IPython's or our bookkeeping)
+            if not deadline.timed_out:
+                raise
+        finally:
+            self.undo_log.after_step(self.shell.user_ns)
         duration = time.monotonic() - started
-        exc = getattr(result, "error_in_exec", None)
-        if isinstance(exc, KeyboardInterrupt) and not self._timed_out:
-            raise KeyboardInterrupt from exc
-        error, error_name = self._error_text(result, errors, timeout, duration)
-        after = self._bindings()
-        changed = tuple(n for n, i in after.items() if before.get(n) != i and n != "final_answer")
+        # IPython compiles and runs a cell node by node: an interrupt that lands while it compiles the next
+        # node is filed under error_before_exec, one that lands while a node runs under error_in_exec.
+        for exc in (getattr(result, "error_before_exec", None), getattr(result, "error_in_exec", None)):
+            if isinstance(exc, KeyboardInterrupt) and not deadline.timed_out:
+                raise KeyboardInterrupt from exc
+        error, error_name = self._error_text(result, errors, deadline, duration)
+        changed = tuple(n for n, i in self._bindings().items() if before.get(n) != i and n != "final_answer")
         displays, images = self._displays(captured.outputs)
         result_displays, result_images = self._displays(hook.results[-1:])
-        images = result_images + images
         result_text = result_displays[0].get("text/plain") if result_displays else None
-        images += self._open_figures(figures_before)
+        notes = [*guard.notes, *self._overrun_note(deadline, timeout, duration)]
+        answer = self._answer[-1] if self._answer else None
         return Observation(
-            stdout=redact(self._clean(captured.stdout)),
-            stderr=redact(self._clean(captured.stderr)),
-            result=redact(str(result_text)) if result_text is not None else None,
+            stdout=self._clean(captured.stdout),
+            stderr=self._clean("\n".join([captured.stderr.rstrip("\n"), *notes]).strip("\n")),
+            result=self._clean(str(result_text)) if result_text is not None else None,
             displays=displays,
-            images=images,
-            error=redact(error) if error else None,
+            images=result_images + images + self._open_figures(figures_before),
+            error=error,
             error_name=error_name,
             duration=duration,
             answered=bool(self._answer),
-            answer=self._answer[-1] if self._answer else None,
+            answer=redact(answer) if isinstance(answer, str) else answer,
             changed=changed,
         )
 
     def _refusal(self, code: str) -> str | None:
-        killer = policy.kernel_killer(code)
-        if killer:
+        refused = policy.refusal(code)
+        if refused:
+            what, why = refused
             return (
-                f"Refused before running: `{killer}(...)` would stop the user's kernel. "
-                "To finish, call final_answer(value); to report a problem, raise an exception."
+                f"Refused before running: `{what}` {why}. Nothing in this step ran. To finish, call "
+                "final_answer(value); to report a problem, raise an exception; work on copies of the user's data."
             )
         if policy.top_level_await(code):
             return (
@@ -219,79 +222,33 @@ class IPythonExecutor:
             )
         return None
 
-    def _error_text(self, result: Any, errors: list[str], timeout: float | None, duration: float) -> tuple[str | None, str | None]:
-        if self._timed_out:
-            return (
-                f"StepTimeout: the step ran longer than the {timeout:g}s timeout and was interrupted after "
-                f"{duration:.1f}s. Make it faster (sample the data, vectorise) or split it into smaller steps.",
-                "StepTimeout",
-            )
+    def _error_text(
+        self, result: Any, errors: list[str], deadline: Deadline, duration: float
+    ) -> tuple[str | None, str | None]:
+        if deadline.timed_out:
+            return self._clean(_timeout_text(deadline, duration)), "StepTimeout"
         exc = None if result is None else (result.error_before_exec or result.error_in_exec)
         if exc is None and not errors:
             return None, None
         text = "\n".join(errors) if errors else f"{type(exc).__name__}: {exc}"
-        return truncate_middle(self._clean(text), self.output_chars), type(exc).__name__ if exc else "Error"
+        return self._clean(text), type(exc).__name__ if exc else "Error"
 
-    @contextmanager
-    def _guarded(self, on_traceback: Callable[[str], None], hook: _ResultHook) -> Iterator[None]:
-        """Route tracebacks and the last value to us, answer ``input()`` with an error; restore all after."""
-        shell = self.shell
-        saved_hooks = sys.displayhook, shell.display_trap.hook
-        # A nested run_cell overwrites the outer cell's bookkeeping; the %%autogpt cell must keep its own.
-        saved_results = shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded
-        own = "_showtraceback" in vars(shell)
-        saved_tb = vars(shell).get("_showtraceback")
-        saved_input, saved_getpass = builtins.input, getpass.getpass
-
-        def record(etype: type, evalue: BaseException, stb: list[str]) -> None:
-            on_traceback("\n".join(stb) if isinstance(stb, list) else str(stb))
-
-        shell._showtraceback = record  # type: ignore[method-assign]
-        builtins.input, getpass.getpass = _no_input, _no_input  # type: ignore[assignment]
-        # A nested run_cell installs display_trap.hook unless a trap is already active (as in a magic).
-        sys.displayhook = shell.display_trap.hook = hook
-        try:
-            yield
-        finally:
-            sys.displayhook, shell.display_trap.hook = saved_hooks
-            shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded = saved_results
-            builtins.input, getpass.getpass = saved_input, saved_getpass  # type: ignore[assignment]
-            if own:
-                shell._showtraceback = saved_tb  # type: ignore[method-assign]
-            else:
-                del shell._showtraceback
-
-    @contextmanager
-    def _deadline(self, timeout: float | None) -> Iterator[None]:
-        """Interrupt the main thread with SIGINT if the step outlives ``timeout`` seconds."""
-        self._timed_out = False
-        if not timeout or threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        main = threading.main_thread().ident
-
-        def fire() -> None:
-            with self._lock:
-                if self._running:
-                    self._timed_out = True
-                    signal.pthread_kill(main, signal.SIGINT)  # type: ignore[arg-type]
-
-        timer = threading.Timer(timeout, fire)
-        timer.daemon = True
-        with self._lock:
-            self._running = True
-        timer.start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running = False
-            timer.cancel()
+    @staticmethod
+    def _overrun_note(deadline: Deadline, timeout: float | None, duration: float) -> list[str]:
+        """Return a note when a step overran ``timeout`` yet finished before the interrupt could land."""
+        if deadline.timed_out or not timeout or duration < timeout + NATIVE_HOLD:
+            return []
+        where = f" It was inside:\n{deadline.stuck_at}" if deadline.stuck_at else ""
+        return [
+            f"Note: this step ran {duration:.1f}s, past the {timeout:g}s timeout, inside a native call that cannot "
+            f"be interrupted; it finished on its own.{where}"
+        ]
 
     # -- outputs ----------------------------------------------------------------------------------------------
 
     def _clean(self, text: str) -> str:
-        return truncate_middle(_ANSI.sub("", text or ""), self.output_chars)
+        # redact before cutting, so a cut can never leave half a secret behind
+        return truncate_middle(redact(_ANSI.sub("", text or "")), self.output_chars)
 
     def _displays(self, outputs: Sequence[Any]) -> tuple[tuple[dict[str, Any], ...], tuple[ImageData, ...]]:
         displays: list[dict[str, Any]] = []
@@ -325,6 +282,22 @@ class IPythonExecutor:
         return tuple(found)
 
 
+def _small(value: Any) -> bool:
+    """Return whether ``value`` is a scalar, a short string, or a short flat container of scalars."""
+    scalars = (int, float, complex, bool, type(None))
+    if isinstance(value, scalars):
+        return True
+    if isinstance(value, str):
+        return len(value) <= 200
+    if hasattr(value, "shape"):  # arrays and frames: the overview shows a sample, never the whole
+        return False
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return len(value) <= 10 and all(isinstance(v, (*scalars, str)) for v in value)
+    if isinstance(value, dict):
+        return len(value) <= 10 and all(isinstance(v, (*scalars, str)) for v in value.values())
+    return False
+
+
 def _figure_numbers() -> set[int]:
     plt = sys.modules.get("matplotlib.pyplot")
     return set(plt.get_fignums()) if plt is not None else set()
@@ -334,3 +307,22 @@ def _b64(value: Any) -> str:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     return str(value).replace("\n", "")
+
+
+def _timeout_text(deadline: Deadline, duration: float) -> str:
+    """Return what the model reads about a step the deadline stopped."""
+    limit = f"{deadline.timeout:g}s"
+    advice = "Make it faster (sample the data, vectorise) or split it into smaller steps."
+    if deadline.held >= NATIVE_HOLD:
+        where = f"\nWhere it was stuck:\n{deadline.stuck_at}" if deadline.stuck_at else ""
+        return (
+            f"StepTimeout: the step overran the {limit} timeout inside a native call (C code such as a "
+            "backtracking regex, a huge integer power or a C-extension loop) that ignores interrupts; it could "
+            f"only be stopped when that call returned, after {duration:.1f}s.{where}\n"
+            f"Avoid that call or bound its input (a simpler regex, a sample of the data). {advice}"
+        )
+    swallowed = " The code caught the interrupt, so it was stopped harder." if deadline.escalated else ""
+    return (
+        f"StepTimeout: the step ran longer than the {limit} timeout and was interrupted after "
+        f"{duration:.1f}s.{swallowed} {advice}"
+    )

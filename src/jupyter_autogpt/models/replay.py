@@ -37,7 +37,7 @@ def load_replies(path: str | Path) -> list[str]:
 class ReplayModel:
     """Stream recorded replies in order, one per request."""
 
-    OPTIONS = frozenset()
+    OPTIONS: frozenset[str] = frozenset()
 
     def __init__(self, path: str) -> None:
         self.path = path

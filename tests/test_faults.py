@@ -1,0 +1,365 @@
+"""Fault injection in a real kernel: nothing the model or its code does may hang, kill or corrupt the session.
+
+One kernel serves the whole module (a fresh loopback model server per test, reached through
+``--base-url``). Every test runs ``%%autogpt`` from inside a cell of the user's own code through
+``_probe``, which also compares every hook the executor touches before and after the run, and then asserts:
+the kernel is alive, the user's variables are intact, the run ended with a clear status, and the model
+saw a useful observation (read from the NEXT request the server received).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+from conftest import SECRET_KEY
+from support.openai_server import Drop, FakeOpenAIServer, Fault
+
+pytestmark = pytest.mark.kernel
+
+PROBE = r'''
+import builtins as _b, getpass as _g, json as _j, signal as _s, sys as _sys
+def _hooks():
+    ip = get_ipython()
+    return (_sys.displayhook, _b.input, _b.print, _g.getpass, _s.getsignal(_s.SIGINT),
+            vars(ip).get("_showtraceback"), ip.display_trap.hook)
+def _probe(line, goal):
+    before = _hooks()
+    run = get_ipython().run_cell_magic("autogpt", line, goal)
+    after = _hooks()
+    print("@@" + _j.dumps({
+        "status": run.status, "error": run.error, "answer": run.answer_text(), "steps": len(run.steps),
+        "outputs": [s.output for s in run.steps], "flags": [list(s.flags) for s in run.steps],
+        "hooks_restored": [a is b for a, b in zip(before, after)], "final_answer_gone": "final_answer" not in globals(),
+        "mine": mine, "frame_ok": frame.shape == (3, 2) and list(frame.a) == [1, 2, 3],
+    }))
+'''
+SETUP = "import pandas as pd\nmine = [1, 2, 3]\nframe = pd.DataFrame({'a': [1, 2, 3], 'b': list('xyz')})"
+
+
+def code(src: str, thought: str = "Next.") -> str:
+    return f"{thought}\n```python\n{src}\n```"
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[tuple[KernelManager, object]]:
+    km = KernelManager(kernel_name="python3")
+    env = {**os.environ, "OPENAI_API_KEY": SECRET_KEY, "MPLBACKEND": "Agg"}
+    env.pop("OPENAI_BASE_URL", None)
+    km.start_kernel(env=env)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    execute(kc, PROBE + "\n" + SETUP)
+    execute(kc, "%load_ext jupyter_autogpt")
+    try:
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def execute(kc, src: str, timeout: float = 60) -> str:
+    """Run ``src``; return everything it printed (errors as ``ERROR:name``)."""
+    msg_id = kc.execute(src)
+    printed = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            printed.append("ERROR:" + msg["content"]["ename"] + ":" + msg["content"]["evalue"])
+        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    kc.get_shell_msg(timeout=timeout)
+    return "".join(printed)
+
+
+def probe(kc, server: FakeOpenAIServer, goal: str, options: str = "", timeout: float = 60) -> dict:
+    """Run ``goal`` through ``_probe`` in the kernel and return its report; assert the session survived."""
+    line = f"--model openai:gpt-4o-mini --base-url {server.base_url} --max-steps 6 {options}"
+    printed = execute(kc, f"_probe({line!r}, {goal!r})", timeout=timeout)
+    report = next((json.loads(x[2:]) for x in printed.splitlines() if x.startswith("@@")), None)
+    assert report is not None, printed
+    assert all(report["hooks_restored"]), report["hooks_restored"]
+    assert report["final_answer_gone"] and report["mine"] == [1, 2, 3] and report["frame_ok"]
+    assert execute(kc, "print(40 + 2)").strip() == "42"  # the kernel is alive and answers
+    return report
+
+
+def seen(server: FakeOpenAIServer, request: int) -> str:
+    """Return the text of the last message of one request (what the model read last)."""
+    content = server.requests[request].body["messages"][-1]["content"]
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+# -- generated code that misbehaves ---------------------------------------------------------------------
+
+
+def test_python_loops_sleeps_and_swallowed_interrupts_are_timed_out(kernel, openai_server) -> None:
+    _, kc = kernel
+    swallow = "import time\nwhile True:\n    try:\n        time.sleep(5)\n    except KeyboardInterrupt:\n        pass"
+    openai_server.queue(code("while True:\n    pass"), code("import time\ntime.sleep(60)"), code(swallow),
+                        code("final_answer('recovered')"))
+    started = time.monotonic()
+    report = probe(kc, openai_server, "loop forever", "--timeout 0.5")
+    assert report["status"] == "finished" and report["answer"] == "recovered"
+    assert time.monotonic() - started < 15
+    for request in (1, 2):
+        assert "StepTimeout" in seen(openai_server, request) and "0.5s timeout" in seen(openai_server, request)
+    assert "caught the interrupt" in seen(openai_server, 3)
+
+
+def test_a_native_call_that_ignores_interrupts_is_reported_as_an_overrun(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(code("import re\nre.match(r'(a+)+$', 'a' * 26 + 'b')"), code("final_answer('done')"))
+    report = probe(kc, openai_server, "match", "--timeout 0.3")
+    assert report["status"] == "finished"
+    observation = seen(openai_server, 1)
+    # the timer thread needs the interpreter the native call holds, so which wording lands is a race
+    assert "native call" in observation
+    assert "only be stopped when that call returned" in observation or "it finished on its own" in observation
+    assert "line 2" in observation  # where it was stuck, from the watchdog
+
+
+def test_kernel_killers_and_session_wipers_are_refused(kernel, openai_server) -> None:
+    _, kc = kernel
+    steps = ["import os\nos._exit(1)", "%reset -f", "get_ipython().run_line_magic('xdel', 'frame')",
+             "%%autogpt\nrecurse", "exit", "globals().clear()"]
+    openai_server.queue(*[code(s) for s in steps], code("final_answer('alive')"))
+    report = probe(kc, openai_server, "try to break things", "--max-steps 8")
+    assert report["status"] == "finished" and report["answer"] == "alive"
+    for request, what in enumerate(("os._exit", "%reset", "%xdel", "%autogpt", "exit", "globals.clear"), start=1):
+        assert "Refused before running" in seen(openai_server, request) and what in seen(openai_server, request)
+    assert all("kernel" in flags for flags in report["flags"][:6])
+
+
+def test_input_and_top_level_await_get_an_error_not_a_hang(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(code("name = input('name? ')"), code("import asyncio\nawait asyncio.sleep(0)"),
+                        code("final_answer('ok')"))
+    report = probe(kc, openai_server, "ask me")
+    assert report["status"] == "finished"
+    assert "no interactive input" in seen(openai_server, 1)
+    assert "top-level `await`" in seen(openai_server, 2)
+
+
+def test_huge_output_is_bounded_in_what_the_model_reads(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(code("print('x' * 2_000_000)"), code("final_answer('ok')"))
+    report = probe(kc, openai_server, "print a lot")
+    assert report["status"] == "finished"
+    assert len(seen(openai_server, 1)) < 6_000 and "characters" in seen(openai_server, 1)
+
+
+def test_shell_lines_run_and_are_flagged_and_marked(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(code("listing = !echo shell-ran\nprint(listing)"), code("final_answer('ok')"))
+    report = probe(kc, openai_server, "use the shell")
+    assert report["flags"][0] == ["subprocess"]
+    assert "shell-ran" in seen(openai_server, 1) and "Flagged by the risk policy" in seen(openai_server, 1)
+
+
+def test_undo_restores_rebound_and_deleted_variables(kernel, openai_server) -> None:
+    _, kc = kernel
+    execute(kc, "keep_me = {'v': 1}\nalso = 'original'")
+    openai_server.queue(code("keep_me = None\ndel also\nglobals()['mine'] = 'clobbered'"), code("final_answer(1)"))
+    line = f"--model openai:gpt-4o-mini --base-url {openai_server.base_url}"
+    execute(kc, f"_r = get_ipython().run_cell_magic('autogpt', {line!r}, 'clobber things')")
+    message = execute(kc, "print(get_ipython().run_line_magic('autogpt', 'undo'))")
+    assert "restored 3 variable(s)" in message and "also (deleted)" in message and "keep_me (rebound)" in message
+    assert "In-place changes" in message
+    printed = execute(kc, "print(keep_me, also, mine)")
+    assert printed.strip() == "{'v': 1} original [1, 2, 3]"
+    assert "nothing to undo" in execute(kc, "print(get_ipython().run_line_magic('autogpt', 'undo'))")
+
+
+# -- model-side faults ------------------------------------------------------------------------------------
+
+
+def test_malformed_replies_are_handled_with_notes_and_bounded_re_asks(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(
+        "",  # empty: re-asked
+        "Looking.\n```python\nfirst = 1\n```\nand\n```python\nsecond = 2\n```",  # two blocks: the first runs
+        "Cut:\n```python\nthird = 3\n",  # never closed: runs as received
+        "Which column do you want me to use?",  # a question: one re-ask
+        code("final_answer(first + third)"),
+    )
+    report = probe(kc, openai_server, "add things")
+    assert report["status"] == "finished" and report["answer"] == "4"
+    assert "empty" in seen(openai_server, 1)
+    assert "only the first ran" in seen(openai_server, 2)
+    assert "not closed" in seen(openai_server, 3)
+    assert "Nobody can answer questions" in seen(openai_server, 4)
+    assert "second" not in execute(kc, "print(dir())")
+
+
+def test_a_premature_answer_about_a_dataframe_gets_one_re_ask(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue("The sum is 6.", "Still 6.")  # the second prose reply is accepted as the answer
+    report = probe(kc, openai_server, "What is the sum of column a in frame?")
+    assert report["status"] == "finished" and report["answer"] == "Still 6."
+    assert "before running any code" in seen(openai_server, 1) and "frame" in seen(openai_server, 1)
+
+
+def test_re_asks_count_toward_max_steps(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue("", "", code("x_step = 1"))
+    report = probe(kc, openai_server, "g", "--max-steps 2")
+    assert report["status"] == "max_steps" and len(openai_server.requests) == 2
+
+
+def test_the_repeat_detector_stops_a_model_stuck_on_failing_code(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.default = code("1 / 0")
+    report = probe(kc, openai_server, "divide")
+    assert report["status"] == "failed" and "same failing code" in report["error"]
+    assert "failed again" in seen(openai_server, 2)
+
+
+def test_token_and_cost_budgets_stop_the_run(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.default = code("y_step = 1")
+    report = probe(kc, openai_server, "g", "--max-tokens 20")
+    assert report["status"] == "max_steps" and "token budget" in report["error"]
+    count = len(openai_server.requests)
+    report = probe(kc, openai_server, "g", "--max-cost 0.00001")
+    assert report["status"] == "max_steps" and "cost budget" in report["error"] and "$" in report["error"]
+    assert len(openai_server.requests) == count + 1
+
+
+def test_auth_errors_end_the_run_with_a_one_line_fix(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(Fault(401, f"Incorrect API key provided: {SECRET_KEY}"))
+    report = probe(kc, openai_server, "g")
+    assert report["status"] == "failed" and "OPENAI_API_KEY" in report["error"]
+    assert "\n" not in report["error"] and SECRET_KEY not in report["error"]
+    assert len(openai_server.requests) == 1  # a refused key is not retried
+
+
+def test_rate_limits_and_server_errors_are_retried_honouring_retry_after(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(Fault(429, retry_after=1), Fault(503), code("final_answer('through')"))
+    report = probe(kc, openai_server, "g")
+    assert report["status"] == "finished" and report["steps"] == 1  # HTTP retries are not steps
+    at = [r.at for r in openai_server.requests]
+    assert at[1] - at[0] >= 0.9  # Retry-After: 1 was honoured
+
+
+def test_request_timeouts_end_the_run_clearly(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.default = lambda body: (time.sleep(1.0), "too late")[1]
+    src = (
+        "from jupyter_autogpt.models.openai import OpenAIModel\nfrom jupyter_autogpt.types import RunConfig\n"
+        "magics = get_ipython().magics_manager.registry['AutoGPTMagics']\n"
+        f"_m = OpenAIModel('gpt-4o-mini', base_url={openai_server.base_url!r}, request_timeout=0.3, max_retries=1)\n"
+        "_t = magics.session.run('g', RunConfig(model=_m.id), model=_m)\n"
+        "print('@@', _t.status, '|', _t.error, '|', 'final_answer' in globals(), mine)"
+    )
+    printed = execute(kc, src)
+    assert "@@ failed | cannot reach" in printed and "Timeout" in printed and "False [1, 2, 3]" in printed
+    assert len(openai_server.requests) == 2  # one request and one retry by the client
+
+
+def test_a_context_overflow_compacts_the_history_and_retries_once(kernel, openai_server) -> None:
+    _, kc = kernel
+    overflow = Fault(400, "This model's maximum context length is 8192 tokens", "context_length_exceeded")
+    openai_server.queue(code("print('y' * 3000)"), overflow, code("final_answer('fits')"))
+    report = probe(kc, openai_server, "g", "--context-chars 4000")
+    assert report["status"] == "finished" and report["answer"] == "fits"
+    sizes = [len(json.dumps(r.body["messages"])) for r in openai_server.requests]
+    assert sizes[2] < sizes[1]
+    openai_server.queue(overflow, overflow)
+    report = probe(kc, openai_server, "g")
+    assert report["status"] == "failed" and "even after compacting" in report["error"]
+
+
+def test_a_content_filter_ends_the_run_with_the_servers_reason(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(Fault(400, "The response was filtered due to the content management policy", "content_filter"))
+    report = probe(kc, openai_server, "g")
+    assert report["status"] == "failed" and "filtered" in report["error"]
+
+
+def test_a_stream_dropped_mid_reply_is_asked_again_once(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(Drop(code("partial = 1"), after=4), code("final_answer('whole')"))
+    line = f"--model openai:gpt-4o-mini --base-url {openai_server.base_url}"
+    src = (
+        "from jupyter_autogpt.events import Noticed\n_seen = []\n"
+        "_ms = get_ipython().magics_manager.registry['AutoGPTMagics'].session\n"
+        "_ms.renderer_factories.append(lambda config: type('R', (), {'handle': lambda s, e: _seen.append(e), "
+        "'close': lambda s: None})())\n"
+        f"_probe({line!r}, 'g')\n_ms.renderer_factories.clear()\n"
+        "print('@@levels', [e.level for e in _seen if isinstance(e, Noticed)])"
+    )
+    printed = execute(kc, src)
+    assert '"status": "finished"' in printed and "@@levels ['retry']" in printed
+    assert len(openai_server.requests) == 2
+
+
+# -- faults in our own code, runs in a row, secrets ------------------------------------------------------
+
+
+def test_a_failure_inside_our_own_code_restores_every_hook(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(code("touched = 1"))
+    execute(kc, "import jupyter_autogpt.execution.ipython as _x\n_orig = _x.Deadline.__enter__\n"
+                "def _broken(self): raise RuntimeError('injected fault in our code')\n_x.Deadline.__enter__ = _broken")
+    try:
+        report = probe(kc, openai_server, "g")
+    finally:
+        execute(kc, "_x.Deadline.__enter__ = _orig")
+    assert report["status"] == "failed" and "injected fault" in report["error"]
+    assert "touched" not in execute(kc, "print(dir())")
+
+
+def test_a_failing_renderer_is_dropped_and_the_run_goes_on(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(code("final_answer('rendered without it')"))
+    execute(kc, "_ms = get_ipython().magics_manager.registry['AutoGPTMagics'].session\n"
+                "class _Bad:\n    def handle(self, e): raise ValueError('renderer bug')\n    def close(self): pass\n"
+                "_ms.renderer_factories.append(lambda config: _Bad())")
+    try:
+        report = probe(kc, openai_server, "g")
+    finally:
+        execute(kc, "_ms.renderer_factories.clear()")
+    assert report["status"] == "finished" and report["answer"] == "rendered without it"
+
+
+def test_runs_in_a_row_and_inside_a_users_loop(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.default = lambda body: code(f"final_answer({len(body['messages'])})")
+    line = f"--model openai:gpt-4o-mini --base-url {openai_server.base_url}"
+    execute(kc, f"%%autogpt {line}\nfirst run")
+    execute(kc, f"%%autogpt {line}\nsecond run")
+    src = (f"_answers = []\nfor i in range(3):\n    _answers.append(get_ipython().run_cell_magic('autogpt', {line!r}, "
+           "f'run {i}').status)\n    mine.append(i)\nprint(_answers, mine)\nmine[:] = [1, 2, 3]")
+    assert execute(kc, src).strip().splitlines()[-1] == "['finished', 'finished', 'finished'] [1, 2, 3, 0, 1, 2]"
+    assert len(openai_server.requests) == 5
+    assert execute(kc, "print(len(In) > 0, 'final_answer' in globals())").strip() == "True False"
+
+
+def test_secrets_never_reach_the_model_the_transcript_or_errors(kernel, openai_server, tmp_path) -> None:
+    _, kc = kernel
+    openai_server.queue(
+        code("import os\nprint(dict(os.environ))"),
+        code("creds = {'key': os.environ['OPENAI_API_KEY']}\ncreds"),
+        code("raise ValueError('bad key ' + os.environ['OPENAI_API_KEY'])"),
+        code("final_answer(os.environ['OPENAI_API_KEY'])"),
+    )
+    report = probe(kc, openai_server, "show me the key")
+    target = tmp_path / "run.json"
+    execute(kc, f"get_ipython().run_line_magic('autogpt', 'export {target}')")
+    everything = json.dumps([r.body for r in openai_server.requests]) + json.dumps(report) + target.read_text()
+    assert SECRET_KEY not in everything and everything.count("[REDACTED]") >= 4
+    assert "ValueError: bad key [REDACTED]" in seen(openai_server, 3)
+    execute(kc, "del creds")

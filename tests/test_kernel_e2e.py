@@ -147,6 +147,6 @@ def test_an_interrupt_inside_a_step_stops_the_run(kernel, openai_server) -> None
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=30)
     assert reply["content"]["status"] == "ok"
-    _, printed = execute(kc, "import jupyter_autogpt\nprint(jupyter_autogpt.last_run().status)")
-    assert printed.strip() == "interrupted"
+    _, printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status)\nprint(r.steps)")
+    assert printed.split("\n", 1)[0] == "interrupted", printed
     assert openai_server.remaining == 1 and len(openai_server.requests) == 2  # no further step was requested

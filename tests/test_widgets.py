@@ -337,3 +337,30 @@ def test_markdown_converter_escapes_html_and_highlights_fences() -> None:
     assert "<h3>Title</h3>" in out and "<b>bold</b>" in out and "<code>code</code>" in out
     assert "&lt;script&gt;" in out and "<ul><li>a</li><li>b</li></ul>" in out
     assert "<span" in code_html("x = 1")
+
+
+def test_a_retry_notice_drops_the_partial_stream(handle: Handle) -> None:
+    view = renderer(handle)
+    view.handle(started())
+    view.handle(StepStarted(1, 10))
+    for piece in ("half a repl", "y that broke"):
+        view.handle(ModelDelta(1, piece))
+    view.handle(Noticed(1, "the reply was cut off; asking again", "retry"))
+    view.handle(ModelDelta(1, "fresh start"))
+    view.handle(ModelReplied(1, "fresh start", Usage(1, 1), Usage(1, 1), 0.1))
+    assert "fresh start" in view._step_views[0].reasoning.value
+    assert "half a repl" not in view._step_views[0].reasoning.value
+    assert "asking again" in view.notices.value
+
+
+def test_the_text_view_says_a_partial_reply_is_discarded() -> None:
+    import io
+
+    from jupyter_autogpt.ui.text import TextRenderer
+
+    out = io.StringIO()
+    text = TextRenderer(stream=out)
+    for event in (StepStarted(1, 3), ModelDelta(1, "half a repl"), Noticed(1, "cut off; asking again", "retry"),
+                  ModelDelta(1, "whole reply\n"), ModelReplied(1, "whole reply\n", Usage(), Usage(), 0.0)):
+        text.handle(event)
+    assert "discarded" in out.getvalue() and "half a repl" not in out.getvalue()

@@ -82,7 +82,11 @@ class StepFinished:
 
 @dataclass(frozen=True)
 class Noticed:
-    """Something worth telling the user that is not a step: a retry, a corrective re-ask, a budget warning."""
+    """Something worth telling the user that is not a step: a retry, a corrective re-ask, a budget warning.
+
+    ``level`` is "info", "warning" or "retry". A "retry" means the loop asks the model again for the same
+    step: renderers drop the text streamed for that step so far (``ModelDelta`` starts over).
+    """
 
     index: int
     message: str

@@ -16,7 +16,8 @@ import re
 import sys
 import time
 import types
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from IPython.core.interactiveshell import InteractiveShell
@@ -172,7 +173,7 @@ class IPythonExecutor:
         result = None
         self.undo_log.before_step(self.shell.user_ns)
         try:
-            with capture_output() as captured, guard, deadline:
+            with _capture(self.shell) as captured, guard, deadline:
                 result = self.shell.run_cell(code, store_history=False)
         except (KeyboardInterrupt, StepTimeout):
             # a timeout's interrupt can land outside the nested cell (in IPython's or our bookkeeping)
@@ -301,6 +302,20 @@ def _small(value: Any) -> bool:
 def _figure_numbers() -> set[int]:
     plt = sys.modules.get("matplotlib.pyplot")
     return set(plt.get_fignums()) if plt is not None else set()
+
+
+@contextmanager
+def _capture(shell: InteractiveShell) -> Iterator[Any]:
+    """Capture a step's outputs; the capturing publisher also accepts ``set_parent``.
+
+    ipykernel calls ``shell.display_pub.set_parent`` for every message it handles, a widget click on the
+    comm subshell included; IPython's capturing publisher lacks the method, which broke those handlers.
+    """
+    with capture_output() as captured:
+        publisher = shell.display_pub
+        if not hasattr(publisher, "set_parent"):
+            publisher.set_parent = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+        yield captured
 
 
 def _b64(value: Any) -> str:

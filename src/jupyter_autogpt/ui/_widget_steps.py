@@ -70,6 +70,11 @@ class StepView:
             self._shown = len(self._text)
             self.reasoning.value = pre(self.text, "opacity: .85;")
 
+    def restart(self) -> None:
+        """Drop the text streamed so far: the loop is asking the model again (a ``retry`` notice)."""
+        self._text, self._shown = [], 0
+        self.reasoning.value = ""
+
     def replied(self, text: str) -> None:
         """Replace the raw stream by the rendered reasoning (the code comes with ``proposed``)."""
         self._text, self._shown = [text], 1

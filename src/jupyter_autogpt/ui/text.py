@@ -76,7 +76,10 @@ class TextRenderer:
         elif isinstance(event, CodeExecuted):
             self._executed(event)
         elif isinstance(event, Noticed):
-            self._write(f"[{event.level}] {event.message}\n")
+            discarded = " (the partial reply above is discarded)" if event.level == "retry" and self._pending else ""
+            if event.level == "retry":
+                self._pending = ""
+            self._write(f"[{event.level}] {event.message}{discarded}\n")
         elif isinstance(event, FinalAnswer):
             self._write(f"\n✔ answer: {_clip_lines(event.text, 10)}\n")
         elif isinstance(event, RunFinished):

@@ -181,6 +181,8 @@ class WidgetRenderer:
             self._current().finished(event.step)
             self._refresh_titles()
         elif isinstance(event, Noticed):
+            if event.level == "retry" and self._step_views:
+                self._current().restart()
             self._notice(event)
         elif isinstance(event, FinalAnswer):
             body = markdown_html(event.text) if isinstance(event.answer, str) else pre(event.text)

@@ -10,26 +10,10 @@ import html
 import re
 from typing import Any
 
+from .. import pricing
 from ..types import ImageData, Observation, Run, RunConfig, Step, Usage
 
-__all__ = ["PRICES", "code_html", "estimate_cost", "markdown_html", "observation_html", "run_html"]
-
-#: USD per million tokens (prompt, completion), as OpenAI listed them; longest matching prefix wins.
-PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-4-turbo": (10.00, 30.00),
-    "gpt-3.5-turbo": (0.50, 1.50),
-    "gpt-5-nano": (0.05, 0.40),
-    "gpt-5-mini": (0.25, 2.00),
-    "gpt-5": (1.25, 10.00),
-    "o3-mini": (1.10, 4.40),
-    "o4-mini": (1.10, 4.40),
-    "o3": (2.00, 8.00),
-}
+__all__ = ["code_html", "estimate_cost", "markdown_html", "observation_html", "run_html"]
 
 MONO = "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
 PRE = f"margin: 4px 0; padding: 6px 8px; white-space: pre-wrap; word-break: break-word; {MONO}"
@@ -38,15 +22,11 @@ OUTPUT_CHARS = 20_000
 
 
 def estimate_cost(model: str, usage: Usage, config: RunConfig | None = None) -> float | None:
-    """Return the estimated USD cost of ``usage`` on an OpenAI ``model``, or None where no price is known."""
-    provider, _, name = model.partition(":")
-    if provider != "openai" or (config is not None and config.base_url):
-        return None  # another server behind the OpenAI API (Ollama, vLLM) has other prices
-    for prefix in sorted(PRICES, key=len, reverse=True):
-        if name.startswith(prefix):
-            prompt, completion = PRICES[prefix]
-            return (usage.prompt_tokens * prompt + usage.completion_tokens * completion) / 1e6
-    return None
+    """Return the estimated USD cost of ``usage``, or None where it is unknown or nothing (local models)."""
+    provider = model.partition(":")[0]
+    if provider in pricing.FREE_PROVIDERS or (provider == "openai" and config is not None and config.base_url):
+        return None  # local, or another server behind the OpenAI API (Ollama, vLLM) with its own prices
+    return pricing.estimate_cost(model, usage)
 
 
 def pre(text: str, style: str = "") -> str:

@@ -125,3 +125,14 @@ def test_explain_mode_asks_the_model_to_teach(ip, openai_server) -> None:
     taught, plain = (r.body["messages"][0]["content"] for r in openai_server.requests)
     assert "Teaching mode" in taught and "Teaching mode" not in plain
     assert taught.startswith(plain)
+
+
+def test_steps_time_out_by_default_and_zero_turns_it_off(ip) -> None:
+    from IPython.core.magic_arguments import parse_argstring
+
+    from jupyter_autogpt.magics import AutoGPTMagics
+
+    magics = AutoGPTMagics(shell=ip)
+    assert magics._config(parse_argstring(magics.autogpt, "")).timeout == 300
+    assert magics._config(parse_argstring(magics.autogpt, "--timeout 0")).timeout is None
+    assert magics._config(parse_argstring(magics.autogpt, "--timeout 2.5")).timeout == 2.5

@@ -43,7 +43,7 @@ class AutoGPTMagics(Magics):
         config=True
     )
     max_steps = CInt(10, help="Default hard limit on model replies per run").tag(config=True)
-    timeout = CFloat(0.0, help="Default per-step execution timeout in seconds (0: none)").tag(config=True)
+    timeout = CFloat(300.0, help="Default per-step execution timeout in seconds (0: none)").tag(config=True)
     max_time = CFloat(0.0, help="Default time budget of a whole run in seconds (0: none)").tag(config=True)
     max_tokens = CInt(0, help="Default token budget of a run, prompt + completion (0: none)").tag(config=True)
     max_cost = CFloat(0.0, help="Default cost budget of a run in USD, estimated from list prices (0: none)").tag(
@@ -85,7 +85,7 @@ class AutoGPTMagics(Magics):
     @magic_arguments()
     @argument("-m", "--model", help="Model id provider:model, e.g. openai:gpt-4o-mini, transformers:/path, replay:run.json")
     @argument("--max-steps", type=_positive_int, help="Hard limit on model replies in this run (default 10)")
-    @argument("--timeout", type=float, help="Seconds a single step may run before it is interrupted")
+    @argument("--timeout", type=float, help="Seconds a single step may run before it is interrupted (default 300; 0: none)")
     @argument("--max-time", type=float, help="Seconds the whole run may take")
     @argument("--max-tokens", type=_positive_int, help="Token budget of the run (prompt + completion)")
     @argument("--max-cost", type=float, help="Cost budget of the run in USD, estimated from list prices")
@@ -149,7 +149,7 @@ class AutoGPTMagics(Magics):
         return RunConfig(
             model=args.model or self.model,
             max_steps=pick(args.max_steps, self.max_steps),
-            timeout=pick(args.timeout, self.timeout or None),
+            timeout=pick(args.timeout, self.timeout) or None,
             max_time=pick(args.max_time, self.max_time or None),
             max_tokens=pick(args.max_tokens, self.max_tokens or None),
             max_cost=pick(args.max_cost, self.max_cost or None),

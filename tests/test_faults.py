@@ -10,14 +10,13 @@ saw a useful observation (read from the NEXT request the server received).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 
 import pytest
-from jupyter_client.manager import KernelManager
 
 from conftest import SECRET_KEY
+from support.kernels import code, execute, running_kernel
 from support.openai_server import Drop, FakeOpenAIServer, Fault
 
 pytestmark = pytest.mark.kernel
@@ -42,44 +41,12 @@ def _probe(line, goal):
 SETUP = "import pandas as pd\nmine = [1, 2, 3]\nframe = pd.DataFrame({'a': [1, 2, 3], 'b': list('xyz')})"
 
 
-def code(src: str, thought: str = "Next.") -> str:
-    return f"{thought}\n```python\n{src}\n```"
-
-
 @pytest.fixture(scope="module")
-def kernel() -> Iterator[tuple[KernelManager, object]]:
-    km = KernelManager(kernel_name="python3")
-    env = {**os.environ, "OPENAI_API_KEY": SECRET_KEY, "MPLBACKEND": "Agg"}
-    env.pop("OPENAI_BASE_URL", None)
-    km.start_kernel(env=env)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    execute(kc, PROBE + "\n" + SETUP)
-    execute(kc, "%load_ext jupyter_autogpt")
-    try:
+def kernel() -> Iterator[tuple[object, object]]:
+    with running_kernel(OPENAI_API_KEY=SECRET_KEY, OPENAI_BASE_URL=None) as (km, kc):
+        execute(kc, PROBE + "\n" + SETUP)
+        execute(kc, "%load_ext jupyter_autogpt")
         yield km, kc
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-
-
-def execute(kc, src: str, timeout: float = 60) -> str:
-    """Run ``src``; return everything it printed (errors as ``ERROR:name``)."""
-    msg_id = kc.execute(src)
-    printed = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "stream":
-            printed.append(msg["content"]["text"])
-        elif msg["msg_type"] == "error":
-            printed.append("ERROR:" + msg["content"]["ename"] + ":" + msg["content"]["evalue"])
-        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    kc.get_shell_msg(timeout=timeout)
-    return "".join(printed)
 
 
 def probe(kc, server: FakeOpenAIServer, goal: str, options: str = "", timeout: float = 60) -> dict:

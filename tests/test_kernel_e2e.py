@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import nbformat
 import pytest
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 from conftest import SECRET_KEY
+from support.kernels import code, execute, running_kernel
 from support.openai_server import FakeOpenAIServer, Slow
 
 pytestmark = pytest.mark.kernel
@@ -21,10 +21,6 @@ SALES = (
     "sales = pd.DataFrame({'region': ['north', 'south', 'east', 'west'], 'units': [10, 4, 7, 1],\n"
     "                      'price': [2.5, 10.0, 3.0, 4.0]})"
 )
-
-
-def code(src: str, thought: str = "Next.") -> str:
-    return f"{thought}\n```python\n{src}\n```"
 
 
 def run_notebook(cells: list[str], server: FakeOpenAIServer, tmp_path) -> nbformat.NotebookNode:
@@ -82,36 +78,9 @@ def test_usage_is_counted_from_the_server(openai_server, tmp_path) -> None:
 
 
 @pytest.fixture
-def kernel(openai_server) -> Iterator[tuple[KernelManager, object]]:
-    km = KernelManager(kernel_name="python3")
-    env = {**os.environ, "OPENAI_API_KEY": SECRET_KEY, "OPENAI_BASE_URL": openai_server.base_url, "MPLBACKEND": "Agg"}
-    km.start_kernel(env=env)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    try:
+def kernel(openai_server) -> Iterator[tuple[object, object]]:
+    with running_kernel(OPENAI_API_KEY=SECRET_KEY, OPENAI_BASE_URL=openai_server.base_url) as (km, kc):
         yield km, kc
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-
-
-def execute(kc, code: str, timeout: float = 60) -> tuple[dict, str]:
-    """Run ``code``; return its execute_reply content and everything it printed."""
-    msg_id = kc.execute(code)
-    printed = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "stream":
-            printed.append(msg["content"]["text"])
-        if msg["msg_type"] == "error":
-            printed.append("ERROR:" + msg["content"]["ename"])
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    reply = kc.get_shell_msg(timeout=timeout)
-    return reply["content"], "".join(printed)
 
 
 def test_a_kernel_interrupt_mid_stream_stops_the_run_and_keeps_the_kernel(kernel, openai_server) -> None:
@@ -123,7 +92,7 @@ def test_a_kernel_interrupt_mid_stream_stops_the_run_and_keeps_the_kernel(kernel
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=30)
     assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
-    _, printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\n"
+    printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\n"
                              "print(r.status, len(r.steps), done_before, mine, 'final_answer' in dir())")
     assert printed.strip() == "interrupted 1 kept [1, 2, 3] False"
 
@@ -147,6 +116,6 @@ def test_an_interrupt_inside_a_step_stops_the_run(kernel, openai_server) -> None
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=30)
     assert reply["content"]["status"] == "ok"
-    _, printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status)\nprint(r.steps)")
+    printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status)\nprint(r.steps)")
     assert printed.split("\n", 1)[0] == "interrupted", printed
     assert openai_server.remaining == 1 and len(openai_server.requests) == 2  # no further step was requested

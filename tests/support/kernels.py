@@ -1,0 +1,56 @@
+"""Real kernels for tests: start one with a chosen environment, run code in it, read what it printed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+__all__ = ["code", "execute", "running_kernel"]
+
+
+def code(src: str, thought: str = "Next.") -> str:
+    """Return a model reply proposing ``src`` as its one python block."""
+    return f"{thought}\n```python\n{src}\n```"
+
+
+@contextmanager
+def running_kernel(**env: str | None) -> Iterator[tuple[KernelManager, Any]]:
+    """Start a python3 kernel with ``os.environ`` updated by ``env`` (``None`` removes a variable)."""
+    environment = {**os.environ, "MPLBACKEND": "Agg"}
+    for name, value in env.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(env=environment)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def execute(kc: Any, src: str, timeout: float = 60) -> str:
+    """Run ``src`` and return everything it printed (an error as ``ERROR:name:value``)."""
+    msg_id = kc.execute(src)
+    printed = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            printed.append("ERROR:" + msg["content"]["ename"] + ":" + msg["content"]["evalue"])
+        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    kc.get_shell_msg(timeout=timeout)
+    return "".join(printed)

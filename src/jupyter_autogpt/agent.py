@@ -189,7 +189,7 @@ class Agent:
             state.error = (state.error + "; " if state.error else "") + f"cleanup failed: {type(exc).__name__}: {exc}"
 
     def _warn_unpriced(self) -> Iterator[Event]:
-        if self.config.max_cost is not None and estimate_cost(self.model.id, Usage()) is None:
+        if self.config.max_cost is not None and estimate_cost(self.model.id, Usage(), self._base_url()) is None:
             yield Noticed(0, f"the price of {self.model.id} is unknown, so --max-cost cannot be enforced; "
                              "use --max-tokens (or jupyter_autogpt.pricing.set_price)", "warning")
 
@@ -351,6 +351,10 @@ class Agent:
             index, reply.text, code, output, obs.error, obs, usage, seconds, obs.duration, False, decision.feedback, flags
         )
 
+    def _base_url(self) -> str | None:
+        """Return the server an OpenAI-compatible backend talks to (its prices are unknown unless it is OpenAI)."""
+        return getattr(self.model, "base_url", None)
+
     def executor_names(self) -> frozenset[str]:
         """Return the user's variable names (for the policy's rebinding check), if the executor knows them."""
         names = getattr(self.executor, "user_names", None)
@@ -373,7 +377,7 @@ class Agent:
         elapsed = self.clock() - state.started
         if cfg.max_time is not None and elapsed >= cfg.max_time:
             raise BudgetExceeded(f"time budget used up ({elapsed:.0f}s of {cfg.max_time:g}s)")
-        cost = estimate_cost(self.model.id, state.usage) if cfg.max_cost is not None else None
+        cost = estimate_cost(self.model.id, state.usage, self._base_url()) if cfg.max_cost is not None else None
         if cfg.max_cost is not None and cost is not None and cost >= cfg.max_cost:
             raise BudgetExceeded(f"cost budget used up (about ${cost:.4f} of ${cfg.max_cost:g}, from list prices)")
 

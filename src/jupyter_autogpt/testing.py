@@ -10,11 +10,10 @@ Use it in your own tests::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Union
 
-from .models.base import Chunk, estimate_usage
+from .models.base import Chunk, estimate_usage, token_pieces
 from .types import GenerationSettings, Message
 
 __all__ = ["ScriptExhausted", "ScriptedModel", "token_pieces"]
@@ -22,16 +21,8 @@ __all__ = ["ScriptExhausted", "ScriptedModel", "token_pieces"]
 #: A scripted reply: the text, an exception to raise instead, or a function of the messages returning text.
 Reply = Union[str, BaseException, Callable[[Sequence[Message]], str]]
 
-_PIECES = re.compile(r"\s+|\w+|[^\w\s]+")
-
-
 class ScriptExhausted(AssertionError):
     """The agent asked for more replies than the script holds."""
-
-
-def token_pieces(text: str) -> list[str]:
-    """Split ``text`` the way a tokenizer might: words, runs of whitespace, runs of punctuation."""
-    return _PIECES.findall(text)
 
 
 class ScriptedModel:

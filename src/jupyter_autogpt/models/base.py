@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol, Union, runtime_checkable
 
 from ..types import GenerationSettings, Message, Usage
 
-__all__ = ["Chunk", "Model", "complete", "estimate_tokens", "estimate_usage"]
+__all__ = ["Chunk", "Model", "complete", "estimate_tokens", "estimate_usage", "token_pieces"]
 
 #: What ``Model.stream`` yields: text deltas, and one ``Usage`` at the end (if the backend knows it).
 Chunk = Union[str, Usage]
@@ -49,3 +50,11 @@ def complete(model: Model, messages: Sequence[Message], settings: GenerationSett
             parts.append(chunk)
     text = "".join(parts)
     return text, usage if usage is not None else estimate_usage(messages, text)
+
+
+_PIECES = re.compile(r"\s+|\w+|[^\w\s]+")
+
+
+def token_pieces(text: str) -> list[str]:
+    """Split ``text`` the way a tokenizer might: words, runs of whitespace, runs of punctuation."""
+    return _PIECES.findall(text)

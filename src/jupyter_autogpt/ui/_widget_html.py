@@ -22,11 +22,10 @@ OUTPUT_CHARS = 20_000
 
 
 def estimate_cost(model: str, usage: Usage, config: RunConfig | None = None) -> float | None:
-    """Return the estimated USD cost of ``usage``, or None where it is unknown or nothing (local models)."""
-    provider = model.partition(":")[0]
-    if provider in pricing.FREE_PROVIDERS or (provider == "openai" and config is not None and config.base_url):
-        return None  # local, or another server behind the OpenAI API (Ollama, vLLM) with its own prices
-    return pricing.estimate_cost(model, usage)
+    """Return the estimated USD cost of ``usage`` to show, or None where it is unknown or free (local models)."""
+    if model.partition(":")[0] in pricing.FREE_PROVIDERS:
+        return None
+    return pricing.estimate_cost(model, usage, config.base_url if config is not None else None)
 
 
 def pre(text: str, style: str = "") -> str:

@@ -112,3 +112,13 @@ def test_images_are_sent_as_content_parts(openai_server) -> None:
 def test_unknown_providers_list_the_known_ones() -> None:
     with pytest.raises(ConfigError, match=r"openai:.*transformers:.*replay:"):
         resolve("gpt-4o-mini")
+
+
+def test_options_that_do_not_apply_to_a_backend_are_refused(tmp_path) -> None:
+    replies = tmp_path / "r.json"
+    replies.write_text('["hi"]')
+    with pytest.raises(ConfigError, match="--device does not apply to openai: models"):
+        resolve("openai:gpt-4o-mini", base_url="http://127.0.0.1:9/v1", device="cuda")
+    with pytest.raises(ConfigError, match="--base-url does not apply to replay: models"):
+        resolve(f"replay:{replies}", base_url="http://127.0.0.1:9/v1")
+    assert resolve(f"replay:{replies}", base_url=None).id == f"replay:{replies}"  # unset options are fine

@@ -88,7 +88,7 @@ def test_sampling_with_a_seed_is_reproducible(random_dir):
 
 def test_second_resolve_reuses_the_loaded_model(random_dir):
     first = resolve(f"transformers:{random_dir}")
-    second = resolve(f"transformers:{random_dir}", max_new_tokens=5, ignored_option=1)
+    second = resolve(f"transformers:{random_dir}", max_new_tokens=5)
     assert second.model is first.model and second.tokenizer is first.tokenizer
     assert _hf_load.cached_count() == 1
     other = resolve(f"transformers:{random_dir}", dtype="bfloat16")

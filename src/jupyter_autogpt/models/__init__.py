@@ -27,7 +27,7 @@ def resolve(model_id: str, **options: Any) -> Model:
     Raises
     ------
     ConfigError
-        When the id has no known provider.
+        When the id has no known provider, or an option does not apply to that provider.
     """
     provider, sep, name = model_id.partition(":")
     if not sep or not name or provider not in PROVIDERS:
@@ -39,6 +39,10 @@ def resolve(model_id: str, **options: Any) -> Model:
     module_name, _, attr = PROVIDERS[provider].partition(":")
     factory = getattr(importlib.import_module(module_name), attr)
     wanted = getattr(factory, "OPTIONS", None)
-    kwargs = {k: v for k, v in options.items() if v is not None and (wanted is None or k in wanted)}
-    model: Model = factory(name, **kwargs)
+    given = {k: v for k, v in options.items() if v is not None}
+    ignored = sorted(k for k in given if wanted is not None and k not in wanted)
+    if ignored:
+        flags = ", ".join("--" + k.replace("_", "-") for k in ignored)
+        raise ConfigError(f"{flags} does not apply to {provider}: models (it would be ignored); drop it")
+    model: Model = factory(name, **given)
     return model

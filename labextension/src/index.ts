@@ -7,12 +7,14 @@ import { CommandToolbarButton, ICommandPalette } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
+import packageJson from '../package.json';
 import { insertBelow, removeGenerated, runToCells } from './cells';
 import { cellsChannelHandler, ICallingCell } from './channel';
 import { COMM_TARGET, isTranscript, MIME_TYPE } from './schema';
 import { sharedNotebookSeam } from './seam';
 
-const VERSION = '0.1.0';
+/** This extension's version, sent to the kernel in the cells channel's hello (one source: package.json). */
+const VERSION: string = packageJson.version;
 
 export namespace CommandIDs {
   export const newGoalCell = 'jupyter-autogpt:new-goal-cell';

@@ -10,3 +10,9 @@ declare module '*.schema.json' {
   };
   export default schema;
 }
+
+/** The extension's own package.json (its version is sent in the cells channel's hello). */
+declare module '*/package.json' {
+  const pkg: { name: string; version: string };
+  export default pkg;
+}

@@ -3,6 +3,7 @@
  *
  * Text goes in through `textContent` only (a saved notebook may come from anyone); images as data URLs.
  */
+import { replyProse } from './reply';
 import { IOutput, IRunTranscript, IStep, JSONValue } from './schema';
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/svg+xml'];
@@ -18,17 +19,34 @@ function el(tag: string, className?: string, text?: string): HTMLElement {
   return node;
 }
 
-function joined(value: JSONValue | undefined): string {
-  return Array.isArray(value) ? value.join('') : typeof value === 'string' ? value : '';
+/** Join a multiline nbformat string (a list of pieces that carry their own newlines) or pass a string through. */
+function joined(value: JSONValue | undefined, separator = ''): string {
+  return Array.isArray(value) ? value.join(separator) : typeof value === 'string' ? value : '';
+}
+
+/**
+ * Return the text an output shows (images aside): a stream, a traceback, or a display's `text/plain`.
+ *
+ * Traceback entries are lines without their newlines (nbformat), so they are joined with one; stream and
+ * display text are multiline strings whose pieces already end in one.
+ */
+export function outputText(output: IOutput): string {
+  if (output.output_type === 'stream') {
+    return joined(output.text);
+  }
+  if (output.output_type === 'error') {
+    return joined(output.traceback, '\n');
+  }
+  const data = (output.data ?? {}) as { [mime: string]: JSONValue };
+  return joined(data['text/plain']);
 }
 
 function renderOutput(output: IOutput): HTMLElement | null {
   if (output.output_type === 'stream') {
-    const cls = output.name === 'stderr' ? 'jp-AutoGPTRun-error' : '';
-    return el('pre', cls, joined(output.text));
+    return el('pre', output.name === 'stderr' ? 'jp-AutoGPTRun-error' : '', outputText(output));
   }
   if (output.output_type === 'error') {
-    return el('pre', 'jp-AutoGPTRun-error', joined(output.traceback as JSONValue[]));
+    return el('pre', 'jp-AutoGPTRun-error', outputText(output));
   }
   const data = (output.data ?? {}) as { [mime: string]: JSONValue };
   const image = IMAGE_TYPES.find(mime => mime in data);
@@ -41,7 +59,7 @@ function renderOutput(output: IOutput): HTMLElement | null {
         : `data:${image};base64,${payload.replace(/\s/g, '')}`;
     return img;
   }
-  const text = joined(data['text/plain']);
+  const text = outputText(output);
   return text ? el('pre', '', text) : null;
 }
 
@@ -49,7 +67,7 @@ function renderStep(step: IStep): HTMLElement {
   const details = el('details', 'jp-AutoGPTRun-step') as HTMLDetailsElement;
   const label = `Step ${step.index}` + (step.skipped ? ' (skipped)' : step.error ? ' ✗' : '');
   details.appendChild(el('summary', '', label));
-  const prose = (step.code ? step.reply.split('```')[0] : step.reply).trim();
+  const prose = replyProse(step.reply);
   if (prose) {
     details.appendChild(el('div', 'jp-AutoGPTRun-prose', prose));
   }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "truncate_middle"]
+__all__ = ["CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "prose_of", "split_fences", "truncate_middle"]
 
 CODE_LANGUAGES = frozenset({"", "python", "py", "python3", "ipython", "ipython3", "pycon"})
 
@@ -43,38 +43,51 @@ class Reply:
         return _strip_blocks(self.text).strip()
 
 
-def _blocks(text: str) -> list[tuple[str, str, bool]]:
-    """Return ``(info, body, closed)`` for each fenced block in ``text``."""
-    found: list[tuple[str, str, bool]] = []
+def split_fences(text: str) -> list[tuple[str | None, str, bool]]:
+    """Return ``text`` as ordered pieces ``(info, body, closed)``: the one fence grammar of the package.
+
+    ``info`` is ``None`` for text outside fences, else the block's language (first word of its info string,
+    lower-cased; ``""`` when absent). A fence is three or more backticks or tildes; it closes at a line of
+    the same character at least as long, or at the end of the text (``closed`` is then False).
+    """
+    pieces: list[tuple[str | None, str, bool]] = []
     pos = 0
     while True:
         opening = _FENCE.search(text, pos)
         if opening is None:
-            return found
+            break
+        pieces.append((None, text[pos : opening.start()], True))
         fence = opening.group("fence")
+        info = opening.group("info").strip().split(" ")[0].lower()
         body_start = opening.end() + 1
         closing = re.compile(rf"^[ \t]{{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
         end = closing.search(text, body_start)
-        info = opening.group("info").strip().split(" ")[0].lower()
         if end is None:
-            found.append((info, text[body_start:], False))
-            return found
-        found.append((info, text[body_start : end.start()], True))
+            pieces.append((info, text[body_start:], False))
+            return pieces
+        pieces.append((info, text[body_start : end.start()], True))
         pos = end.end()
+    pieces.append((None, text[pos:], True))
+    return pieces
+
+
+def _blocks(text: str) -> list[tuple[str, str, bool]]:
+    """Return ``(info, body, closed)`` for each fenced block in ``text``."""
+    return [(info, body, closed) for info, body, closed in split_fences(text) if info is not None]
 
 
 def _strip_blocks(text: str) -> str:
-    out, pos = [], 0
-    for match in _FENCE.finditer(text):
-        if match.start() < pos:
-            continue
-        out.append(text[pos : match.start()])
-        fence = match.group("fence")
-        closing = re.compile(rf"^[ \t]{{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
-        end = closing.search(text, match.end() + 1)
-        pos = len(text) if end is None else end.end()
-    out.append(text[pos:])
-    return "".join(out)
+    return "".join(body for info, body, _ in split_fences(text) if info is None)
+
+
+def prose_of(text: str) -> str:
+    """Return what a reply says besides its action: the text outside fences when it holds Python code.
+
+    A reply without Python code is prose through and through (a final answer may quote other fences), so
+    it comes back whole, stripped.
+    """
+    reply = parse_reply(text)
+    return reply.prose if reply.code is not None else text.strip()
 
 
 def parse_reply(text: str) -> Reply:

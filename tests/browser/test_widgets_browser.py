@@ -63,8 +63,10 @@ def test_stop_button_ends_the_run_while_the_cell_runs(lab: LabServer, page: Any)
     transcript.wait_for(timeout=15_000)
     stopped = time.monotonic() - clicked
     text = transcript.inner_text()
-    assert "interrupted" in text and "stopped by the user" in text
-    assert "Step 1" in text and "Step 2" not in text
+    assert "interrupted" in text and "Step 1" in text and "Step 2" not in text
+    # the summary line is the cell's result, right below the transcript (saved with it, never repeated in it)
+    outputs = nb.locator(".jp-Cell").nth(1).locator(".jp-OutputArea")
+    outputs.get_by_text("stopped by the user").wait_for(timeout=5_000)
     assert nb.locator(".autogpt-view").count() == 0  # the live view was replaced, not duplicated
     print(f"\nrun ended {stopped:.1f} s after Stop (step 1 sleeps 3 s; a missed click would run 2 more steps)")
     assert stopped < 5
@@ -88,7 +90,10 @@ def test_approve_edit_and_run_executes_the_edited_code(lab: LabServer, page: Any
     transcript = nb.locator(".autogpt-transcript")
     transcript.wait_for(timeout=15_000)
     text = transcript.inner_text()
-    assert "finished" in text and "The edited step ran; done." in text
+    assert "finished" in text and "The edited step ran; done." not in text  # the answer is the cell's result:
+    result = nb.locator(".jp-Cell").nth(1).locator(".jp-OutputArea-output").last
+    result.get_by_text("The edited step ran; done.").wait_for(timeout=5_000)
+    assert "finished · 2 steps" in result.inner_text()
     nb.locator(".autogpt-transcript details").first.locator("summary").click()  # open step 1
     text = transcript.inner_text()
     assert "edited-ok" in text and "'original'" not in text

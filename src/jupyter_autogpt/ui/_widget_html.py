@@ -11,14 +11,17 @@ import re
 from typing import Any
 
 from .. import pricing
+from ..events import RunStarted
+from ..protocol import prose_of, split_fences
 from ..types import ImageData, Observation, Run, RunConfig, Step, Usage
 
-__all__ = ["code_html", "estimate_cost", "markdown_html", "observation_html", "run_html"]
+__all__ = ["code_html", "estimate_cost", "header_html", "markdown_html", "observation_html", "run_html"]
 
 MONO = "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
 PRE = f"margin: 4px 0; padding: 6px 8px; white-space: pre-wrap; word-break: break-word; {MONO}"
 BOX = "background: var(--jp-layout-color2, #f5f5f5); border-radius: 4px;"
 OUTPUT_CHARS = 20_000
+_STATUS_COLORS = {"running": "#1976d2", "finished": "#2e7d32", "interrupted": "#ef6c00", "stopping…": "#ef6c00"}
 
 
 def estimate_cost(model: str, usage: Usage, config: RunConfig | None = None) -> float | None:
@@ -50,7 +53,6 @@ def code_html(code: str, language: str = "python") -> str:
     return f'<pre style="{PRE}{BOX}">{body}</pre>'
 
 
-_FENCE = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _INLINE = [
     (re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
     (re.compile(r"\*\*([^*\n]+)\*\*"), r"<b>\1</b>"),
@@ -92,12 +94,9 @@ def markdown_html(text: str) -> str:
     Handles fenced code (highlighted), headings, lists, paragraphs, bold, italics, inline code and links;
     raw HTML in the text is shown as text, never rendered.
     """
-    parts, last = [], 0
-    for match in _FENCE.finditer(text):
-        parts.append(_blocks(text[last : match.start()]))
-        parts.append(code_html(match.group(2).rstrip("\n"), match.group(1) or "text"))
-        last = match.end()
-    parts.append(_blocks(text[last:]))
+    parts = []
+    for info, body, _ in split_fences(text):  # the protocol's fence grammar: ``` or ~~~, three or more
+        parts.append(_blocks(body) if info is None else code_html(body.rstrip("\n"), info or "text"))
     return "".join(parts)
 
 
@@ -137,15 +136,11 @@ def observation_html(obs: Observation) -> str:
     return f'<div style="font-size: 90%;">{body}<div style="opacity: .6;">{obs.duration:.2f}s</div></div>'
 
 
-def prose_of(reply: str) -> str:
-    """Return the model's reasoning: the reply up to its first code fence."""
-    return reply.split("```", 1)[0].strip()
-
-
 def step_html(step: Step) -> str:
     """Return one finished step as a static ``<details>`` entry."""
     title = f"Step {step.index}" + (" · skipped" if step.skipped else "") + (" · error" if step.error else "")
-    parts = [markdown_html(prose_of(step.reply)) if prose_of(step.reply) else ""]
+    prose = prose_of(step.reply)
+    parts = [markdown_html(prose) if prose else ""]
     if step.code:
         parts.append(code_html(step.code))
     if step.observation is not None:
@@ -156,17 +151,41 @@ def step_html(step: Step) -> str:
 
 
 def run_html(run: Run) -> str:
-    """Return a static HTML transcript of ``run``: what a reopened notebook shows once widget state is gone."""
+    """Return a static HTML transcript of ``run``: what a reopened notebook shows once widget state is gone.
+
+    The goal, the status and every step with its outputs, images included. The answer and the summary line
+    are left out: the ``%%autogpt`` cell's result (the run's Markdown) shows them right below, and is saved too.
+    """
     cost = estimate_cost(run.model, run.usage, run.config)
-    summary = html.escape(run.summary()) + (f" · ≈${cost:.4f}" if cost is not None else "")
-    answer = run.answer_text()
-    answer_html = "" if not answer else markdown_html(answer) if isinstance(run.answer, str) else pre(answer, BOX)
+    facts = [f"<code>{html.escape(run.model)}</code>", f"<b>{html.escape(run.status)}</b>"]
+    facts += [f"≈${cost:.4f}"] if cost is not None else []
     return (
         '<div class="autogpt-transcript" style="border-left: 3px solid var(--jp-brand-color1, #1976d2); '
         'padding: 2px 10px;">'
-        f"<div><b>autogpt</b> · <code>{html.escape(run.model)}</code> · <b>{html.escape(run.status)}</b></div>"
+        f"<div><b>autogpt</b> · {' · '.join(facts)}</div>"
         f'<blockquote style="margin: 4px 0; opacity: .85;">{_inline(run.goal.strip())}</blockquote>'
         + "".join(step_html(s) for s in run.steps)
-        + (f"<div><b>Answer</b>{answer_html}</div>" if answer_html else "")
-        + f'<div style="opacity: .7; font-size: 85%;">{summary}</div></div>'
+        + "</div>"
     )
+
+
+def header_html(start: RunStarted | None, status: str, step: tuple[int, int], usage: Usage, now: float) -> str:
+    """Return the header line: goal, model, status, step k/N, elapsed, tokens and an estimated cost."""
+    if start is None:
+        return "<b>autogpt</b>"
+    goal = start.goal.strip().splitlines()[0] if start.goal.strip() else ""
+    goal = goal[:160] + ("…" if len(goal) > 160 else "")
+    color = _STATUS_COLORS.get(status, "#c62828" if status == "failed" else "#616161")
+    approx = "~" if usage.estimated else ""
+    facts = [
+        f"<code>{html.escape(start.model)}</code>",
+        f'<b class="autogpt-status" style="color: {color};">{html.escape(status)}</b>',
+        f"step {step[0]}/{step[1]}" if step[1] else "",
+        f"{max(0.0, now - start.started_at):.1f}s",
+        f"{approx}{usage.prompt_tokens:,} in / {approx}{usage.completion_tokens:,} out tokens",
+    ]
+    cost = estimate_cost(start.model, usage, start.config)
+    if cost is not None:
+        facts.append(f"≈${cost:.4f}")
+    line = " · ".join(f for f in facts if f)
+    return f'<div><b>autogpt</b> · {html.escape(goal)}</div><div style="font-size: 90%;">{line}</div>'

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import CodeExecuted, CodeProposed
+from ..protocol import prose_of
 from ..types import Step
-from ._widget_html import code_html, markdown_html, observation_html, pre, prose_of
+from ._widget_html import code_html, markdown_html, observation_html, pre
 
 __all__ = ["StepView", "Throttle"]
 
@@ -78,7 +79,7 @@ class StepView:
     def replied(self, text: str) -> None:
         """Replace the raw stream by the rendered reasoning (the code comes with ``proposed``)."""
         self._text, self._shown = [text], 1
-        prose = prose_of(text) if "```" in text else text.strip()
+        prose = prose_of(text)
         self.reasoning.value = markdown_html(prose) if prose else ""
         self.title = f"Step {self.index}"
 
@@ -97,10 +98,15 @@ class StepView:
     def finished(self, step: Step) -> None:
         if step.skipped:
             self.output.value = '<i style="opacity: .7;">skipped: the code did not run</i>'
-        first = (prose_of(step.reply) or step.reply.strip()).splitlines()
+        first = prose_of(step.reply).splitlines()
         gist = first[0][:60] + ("…" if len(first[0]) > 60 else "") if first else ""
         mark = " ✗" if step.error else (" (skipped)" if step.skipped else "")
         self.title = f"Step {step.index}{mark}" + (f" · {gist}" if gist else "")
+
+    def snapshot_html(self) -> str:
+        """Return what the step shows now, as a static ``<details>`` entry."""
+        body = self.reasoning.value + self.code.value + self.output.value
+        return f"<details><summary><b>{html.escape(self.title)}</b></summary>{body}</details>"
 
     @property
     def widgets(self) -> list[Any]:

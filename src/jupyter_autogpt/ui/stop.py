@@ -6,10 +6,16 @@ main thread runs the ``%%autogpt`` cell. Whether that works depends on ipykernel
 * 6.x: no subshells; clicks wait until the cell ends (use the kernel interrupt, which always works);
 * 7.0–7.3: clicks are handled on the subshell with no help;
 * 7.4–7.x: ``BaseComm._reply_subshell_for`` routes a comm's messages back to the thread that last *sent* on it
-  (the busy main thread). We override that private hook on our own widgets' comms only, so their messages stay
-  on the subshell they were addressed to. The handlers then run on that thread: they must only set flags.
+  (the busy main thread). We override that hook on our own widgets' comms only, so their messages stay on the
+  subshell they were addressed to. The handlers then run on that thread: they must only set flags.
 
-The range is pinned: an untested major version is treated like 6.x rather than guessed at.
+The risk, plainly: ``_reply_subshell_for`` is a private ipykernel hook with no stability promise. A release
+may rename it, change its signature or drop it, and then the override silently does nothing (clicks queue
+behind the cell again) or raises inside the kernel's message routing (``_Router`` swallows its own errors,
+but not a changed call). So the override is gated to the range it was tested on: ipykernel >= 7.4 and < 8
+(tested: 7.4.0), and only where the kernel reports subshell support. Any other version gets no override and
+the view tells the user to use the kernel interrupt instead, which always works. Widen the range only after
+running ``tests/browser/test_widgets_browser.py`` against the new version.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from ..events import (
     RunStarted,
     StepStarted,
 )
+from ..protocol import prose_of
 from ..types import Run, Step
 
 __all__ = ["TextRenderer", "markdown_transcript"]
@@ -104,11 +105,9 @@ class TextRenderer:
 
 def _step_markdown(step: Step) -> str:
     parts = [f"#### Step {step.index}"]
-    prose = step.reply
-    if step.code:
-        prose = prose.split("```", 1)[0]
-    if prose.strip():
-        parts.append(prose.strip())
+    prose = prose_of(step.reply)
+    if prose:
+        parts.append(prose)
     if step.code:
         label = " (skipped)" if step.skipped else ""
         parts.append(f"```python\n{step.code}\n```{label}")
@@ -117,13 +116,19 @@ def _step_markdown(step: Step) -> str:
     return "\n\n".join(parts)
 
 
-def markdown_transcript(run: Run, steps: bool = True) -> str:
-    """Return a static Markdown transcript of ``run``: goal, steps, answer and a summary line."""
+def markdown_transcript(run: Run, steps: bool = True, answer: bool = True) -> str:
+    """Return a static Markdown transcript of ``run``: goal, steps, and (with ``answer``) the answer and a summary.
+
+    Leave the answer out where the run's own result, shown right below, holds it (the widget view's leftover).
+    """
     parts = [f"**autogpt** · `{run.model}` · {run.status}", "> " + run.goal.strip().replace("\n", "\n> ")]
     if steps:
         parts += [_step_markdown(s) for s in run.steps]
-    answer = run.answer_text()
-    if answer:
-        parts.append("**Answer**\n\n" + (answer if isinstance(run.answer, str) else f"```\n{answer}\n```"))
+    if not answer:
+        return "\n\n".join(parts)
+    answer_text = run.answer_text()
+    if answer_text:
+        shown = answer_text if isinstance(run.answer, str) else f"```\n{answer_text}\n```"
+        parts.append("**Answer**\n\n" + shown)
     parts.append(f"<sub>{run.summary()}</sub>")
     return "\n\n".join(parts)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import ConfigError
+from ..protocol import prose_of
 from ..redaction import redact_data
 from ..types import Observation, Run, Step, Usage
 from .text import markdown_transcript
@@ -200,7 +201,7 @@ def mime_bundle(run: Run) -> dict[str, Any]:
 def step_cell(step: dict[str, Any], run_id: str, parent: str | None = None) -> dict[str, Any]:
     """Return the code cell (nbformat v4 dict) for one executed transcript step.
 
-    The JupyterLab extension builds the same cell from the same step (``labextension/src/transcript.ts``).
+    The JupyterLab extension builds the same cell from the same step (``stepToCell`` in ``labextension/src/cells.ts``).
     """
     marker: dict[str, Any] = {"run_id": run_id, "step": step["index"]}
     if parent:
@@ -215,10 +216,6 @@ def step_cell(step: dict[str, Any], run_id: str, parent: str | None = None) -> d
     }
 
 
-def _prose(reply: str, code: str | None) -> str:
-    return (reply.split("```", 1)[0] if code else reply).strip()
-
-
 def _notebook_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
     import nbformat
 
@@ -226,7 +223,7 @@ def _notebook_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
     goal = "> " + data["goal"].strip().replace("\n", "\n> ")
     cells = [v4.new_markdown_cell(f"## AutoGPT run\n\n{goal}\n\n`{data['model']}` · {data['status']}")]
     for step in data["steps"]:
-        prose = _prose(step["reply"], step["code"])
+        prose = prose_of(step["reply"])
         if not step["code"]:
             continue  # a reply without code is the answer, shown last
         if prose:

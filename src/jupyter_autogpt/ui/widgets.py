@@ -1,9 +1,11 @@
 """The live ipywidgets view of a run: progress, streamed reasoning, code, outputs, Stop and approval.
 
 Fed only by events. Shown when the run starts (before any step captures output); when the run ends, the
-display is replaced by a static HTML/Markdown transcript and the widgets are closed. JupyterLab renders a
-widget-view output whose model is gone as "Error displaying widget: model not found" — the widget mime type
-outranks any fallback in the same bundle — so only a static output survives reopening the notebook.
+display is replaced by a static HTML/Markdown transcript and every widget of the view is closed (layouts and
+styles included: each one is a comm). JupyterLab renders a widget-view output whose model is gone as "Error
+displaying widget: model not found" — the widget mime type outranks any fallback in the same bundle — so only
+a static output survives reopening the notebook. A run that never reached its end leaves a static snapshot
+of what the view showed, so closing the widgets never blanks the output.
 """
 
 from __future__ import annotations
@@ -28,30 +30,17 @@ from ..events import (
     StepFinished,
     StepStarted,
 )
-from ..redaction import redact
 from ..types import Decision, Run, Usage
-from . import transcript
 from ._widget_approval import ApprovalPanel
-from ._widget_html import estimate_cost, markdown_html, pre, run_html
+from ._widget_html import header_html, markdown_html, pre
+from ._widget_static import Snapshot, StaticTranscript
 from ._widget_steps import StepView, Throttle
+from ._widget_tree import close_tree
 from .stop import INTERRUPT_HINT, ClickDelivery, click_delivery, frontend_uses_subshells, keep_on_subshell
 
 __all__ = ["StaticTranscript", "WidgetRenderer"]
 
 SUBSHELL_GRACE = 3.0
-_STATUS_COLORS = {"running": "#1976d2", "finished": "#2e7d32", "interrupted": "#ef6c00", "stopping…": "#ef6c00"}
-
-
-class StaticTranscript:
-    """What the view leaves in the notebook: HTML for JupyterLab, Markdown for nbconvert, a stable plain line."""
-
-    def __init__(self, run: Run) -> None:
-        self.run = run
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        # The transcript JSON rides along: the labextension renders it where HTML is not trusted, and its
-        # "insert run as cells" command reads it from the saved output.
-        return {**transcript.mime_bundle(self.run), "text/html": redact(run_html(self.run))}
 
 
 class WidgetRenderer:
@@ -66,6 +55,12 @@ class WidgetRenderer:
         How clicks reach the kernel mid-cell (default: found from the running ipykernel).
     clock
         Wall clock for the elapsed time.
+    ticker
+        Monotonic clock that paces updates of a streaming reply (at most ``MAX_RATE`` per second).
+    subshells
+        Says whether the frontend opened a comm subshell (None: cannot tell); approval needs one.
+    subshell_grace
+        Seconds to wait for that subshell before refusing to ask for approval.
     """
 
     def __init__(
@@ -74,12 +69,18 @@ class WidgetRenderer:
         display: Callable[[Any], Any] | None = None,
         delivery: ClickDelivery | None = None,
         clock: Callable[[], float] = time.time,
+        ticker: Callable[[], float] = time.monotonic,
+        subshells: Callable[[], bool | None] = frontend_uses_subshells,
+        subshell_grace: float = SUBSHELL_GRACE,
     ) -> None:
         import ipywidgets as w
 
         self._display = display or _ipython_display
         self.delivery = delivery or click_delivery()
         self.clock = clock
+        self.ticker = ticker
+        self._subshells = subshells
+        self.subshell_grace = subshell_grace
         self.header = w.HTML(layout=w.Layout(width="100%"))
         self.note = w.HTML()
         self.stop_button = w.Button(description="Stop", icon="stop", button_style="danger", tooltip="End the run")
@@ -100,11 +101,12 @@ class WidgetRenderer:
         self._interrupt_sent = False
         self._step_views: list[StepView] = []
         self._handle: Any = None
+        self._shown = False
         self._start: RunStarted | None = None
         self._status = "starting"
         self._step = (0, 0)
         self._usage = Usage()
-        self._header_throttle = Throttle(4.0)
+        self._header_throttle = Throttle(4.0, clock=ticker)
         self._notes: list[str] = []
         self.run: Run | None = None
         self.finalized = False
@@ -134,9 +136,9 @@ class WidgetRenderer:
             self._set_status("running")
 
     def _wait_for_subshell(self) -> bool:
-        deadline = time.monotonic() + SUBSHELL_GRACE
+        deadline = time.monotonic() + self.subshell_grace
         while True:
-            found = frontend_uses_subshells()
+            found = self._subshells()
             if found is None or found:
                 return True
             if time.monotonic() >= deadline:
@@ -206,18 +208,19 @@ class WidgetRenderer:
             self._set_note(f"{self.delivery.reason}: {INTERRUPT_HINT}.")
         self._render_header()
         self._handle = self._display(self.view)
+        self._shown = True
         keep_on_subshell(self._widgets, self.delivery, {self.stop_button: self._request_stop})
 
     def _step_started(self, event: StepStarted) -> None:
         self._step = (event.index, event.max_steps)
-        view = StepView(event.index)
+        view = StepView(event.index, Throttle(clock=self.ticker))
         self._step_views.append(view)
         with self.steps.hold_sync():
             self.steps.children = [*self.steps.children, view.box]
             self.steps.titles = tuple(v.title for v in self._step_views)
             self.steps.selected_index = len(self._step_views) - 1
         self._widgets += view.widgets
-        if self.delivery.live and event.index == 2 and frontend_uses_subshells() is False:
+        if self.delivery.live and event.index == 2 and self._subshells() is False:
             self._set_note(f"This frontend delivers clicks only after the cell ends: {INTERRUPT_HINT}.")
         self._render_header()
 
@@ -255,39 +258,33 @@ class WidgetRenderer:
             self._render_header()
             self.stop_button.layout.display = "none"
             self.approval.box.layout.display = "none"
-        if self._handle is not None and hasattr(self._handle, "update"):
-            self._handle.update(StaticTranscript(run))
-            self.finalized = True
+        if self._shown:
+            self._leave(StaticTranscript(run))
+
+    def _leave(self, static: Any) -> None:
+        """Put ``static`` where the view is shown (or below it, when that display cannot be updated)."""
+        update = getattr(self._handle, "update", None)
+        if callable(update):
+            update(static)
+        else:
+            self._display(static)
+        self.finalized = True
+
+    def _snapshot_html(self) -> str:
+        steps = "".join(view.snapshot_html() for view in self._step_views)
+        body = self.header.value + self.note.value + steps + self.notices.value + self.answer.value
+        return f'<div class="autogpt-transcript" style="border-left: 3px solid #ef6c00; padding: 2px 10px;">{body}</div>'
 
     def close(self) -> None:
-        """Close the widgets once the static transcript has replaced them (their models are no longer shown)."""
-        if not self.finalized:
-            return
-        for widget in self._widgets:
-            widget.close()
+        """Close every widget of the view (each is a comm) once a static output has taken its place.
+
+        A view shown for a run that never finished is first replaced by a snapshot of what it showed. If that
+        replacement fails, the widgets stay open: the user keeps seeing the live view rather than a blank.
+        """
+        if self._shown and not self.finalized:
+            self._leave(Snapshot(self._snapshot_html()))
+        close_tree(self.view)
         self._widgets = []
-
-
-def header_html(start: RunStarted | None, status: str, step: tuple[int, int], usage: Usage, now: float) -> str:
-    """Return the header line: goal, model, status, step k/N, elapsed, tokens and an estimated cost."""
-    if start is None:
-        return "<b>autogpt</b>"
-    goal = start.goal.strip().splitlines()[0] if start.goal.strip() else ""
-    goal = goal[:160] + ("…" if len(goal) > 160 else "")
-    color = _STATUS_COLORS.get(status, "#c62828" if status == "failed" else "#616161")
-    approx = "~" if usage.estimated else ""
-    facts = [
-        f"<code>{html.escape(start.model)}</code>",
-        f'<b class="autogpt-status" style="color: {color};">{html.escape(status)}</b>',
-        f"step {step[0]}/{step[1]}" if step[1] else "",
-        f"{max(0.0, now - start.started_at):.1f}s",
-        f"{approx}{usage.prompt_tokens:,} in / {approx}{usage.completion_tokens:,} out tokens",
-    ]
-    cost = estimate_cost(start.model, usage, start.config)
-    if cost is not None:
-        facts.append(f"≈${cost:.4f}")
-    line = " · ".join(f for f in facts if f)
-    return f'<div><b>autogpt</b> · {html.escape(goal)}</div><div style="font-size: 90%;">{line}</div>'
 
 
 def _ipython_display(obj: Any) -> Any:

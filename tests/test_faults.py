@@ -108,6 +108,37 @@ def test_kernel_killers_and_session_wipers_are_refused(kernel, openai_server) ->
     assert all("kernel" in flags for flags in report["flags"][:6])
 
 
+def test_aliased_kernel_killers_are_refused_too(kernel, openai_server) -> None:
+    _, kc = kernel
+    steps = ["from os import _exit\n_exit(0)", "import os as o\no.kill(o.getpid(), 9)", "ip = get_ipython()\nip.ask_exit()",
+             "from sys import exit as bye\nbye(0)", "import signal as s\ns.raise_signal(s.SIGTERM)",
+             "k = get_ipython().kernel\nk.do_shutdown(False)"]
+    openai_server.queue(*[code(s) for s in steps], code("final_answer('alive')"))
+    report = probe(kc, openai_server, "try to break things", "--max-steps 8")
+    assert report["status"] == "finished" and report["answer"] == "alive" and report["steps"] == 7
+    for request, what in enumerate(("os._exit", "os.kill", "ask_exit", "sys.exit", "raise_signal", "do_shutdown"),
+                                   start=1):
+        assert "Refused before running" in seen(openai_server, request) and what in seen(openai_server, request)
+    assert all(flags == ["kernel"] for flags in report["flags"][:6])
+
+
+def test_widget_views_and_huge_rich_outputs_stay_out_of_the_export(kernel, openai_server, tmp_path) -> None:
+    _, kc = kernel
+    openai_server.queue(
+        code("import ipywidgets\nslider = ipywidgets.IntSlider(value=3)\ndisplay(slider)\n"
+             "from IPython.display import HTML\ndisplay({'text/html': '<i>' + 'y' * 300_000 + '</i>'}, raw=True)"),
+        code("final_answer('shown')"),
+    )
+    report = probe(kc, openai_server, "show a slider")
+    assert report["status"] == "finished"
+    target = tmp_path / "run.ipynb"
+    execute(kc, f"get_ipython().run_line_magic('autogpt', 'export {target}')")
+    saved = target.read_text()
+    assert "widget-view+json" not in saved and "IntSlider(value=3)" in saved
+    assert "y" * 1000 not in saved and "not kept: larger than" in saved
+    execute(kc, "del slider")
+
+
 def test_input_and_top_level_await_get_an_error_not_a_hang(kernel, openai_server) -> None:
     _, kc = kernel
     openai_server.queue(code("name = input('name? ')"), code("import asyncio\nawait asyncio.sleep(0)"),

@@ -6,7 +6,10 @@ import builtins
 import getpass
 import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
+from types import FrameType
+from typing import Any
 
 import pytest
 
@@ -60,6 +63,71 @@ def test_deadline_interrupts_loops_and_escalates_past_swallowed_interrupts(ip) -
     obs = executor.run(swallow, timeout=0.3)
     assert obs.error_name == "StepTimeout" and "caught the interrupt" in (obs.error or "")
     assert executor.run("print('still fine')").stdout == "still fine\n"
+
+
+class InterruptAt:
+    """A real trace function that raises ``exc`` at the ``at``-th line the guards run while cleaning up.
+
+    The cleanup starts with the first ``__exit__`` in ``guards.py``; every line of ``guards.py`` that runs from
+    then on counts (the deadline's, the hook guard's and the executor's second-chance ``close`` calls), so
+    stepping ``at`` from 0 lands the interrupt on each of them in turn, as a SIGINT or an asynchronous
+    ``StepTimeout`` could.
+    """
+
+    def __init__(self, at: int, exc: type[BaseException]) -> None:
+        self.at, self.exc = at, exc
+        self.lines, self.cleaning, self.fired = 0, False, False
+
+    def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename != guards.__file__:
+            return None
+        self.cleaning = self.cleaning or frame.f_code.co_name == "__exit__"
+        return self.line if self.cleaning else None
+
+    def line(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.lines += 1
+            if self.lines - 1 == self.at:
+                self.fired = True
+                raise self.exc()
+        return self.line
+
+
+def live_deadline_timers() -> list[threading.Timer]:
+    """Return the deadline timers that could still fire (not cancelled, not done)."""
+    return [
+        t for t in threading.enumerate()
+        if isinstance(t, threading.Timer) and isinstance(getattr(t.function, "__self__", None), guards.Deadline)
+        and not t.finished.is_set()
+    ]
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, guards.StepTimeout])
+def test_an_interrupt_landing_anywhere_in_the_cleanup_still_restores_every_hook_and_stops_the_deadline(
+    ip, interrupt: type[BaseException]
+) -> None:
+    before = hooks(ip)
+    executor = IPythonExecutor(ip)
+    at = 0
+    while True:
+        inject = InterruptAt(at, interrupt)
+        sys.settrace(inject)
+        try:
+            obs = executor.run(f"cleaned_up = {at}", timeout=60)
+        except KeyboardInterrupt:
+            assert interrupt is KeyboardInterrupt and inject.fired  # the user's interrupt still ends the run
+        else:
+            # a StepTimeout is never the agent's to catch: wherever it lands, it is this step's observation
+            assert not inject.fired or (interrupt is guards.StepTimeout and obs.error_name == "StepTimeout"), at
+        finally:
+            sys.settrace(None)
+        assert hooks(ip) == before, f"a hook stayed ours after an interrupt at cleanup line {at}"
+        assert live_deadline_timers() == [], f"the deadline kept a timer after an interrupt at cleanup line {at}"
+        if not inject.fired:
+            break
+        at += 1
+    assert at > 20 and ip.user_ns["cleaned_up"] == at  # every line was hit; the last run had no interrupt
+    assert executor.run("1 / 0").error_name == "ZeroDivisionError"
 
 
 def test_flagged_steps_under_auto_run_and_are_marked(ip) -> None:
@@ -154,3 +222,39 @@ def test_secrets_are_redacted_from_answers_and_results(ip, monkeypatch, answer: 
     run = run_to_completion(agent, "g")
     assert SECRET_KEY not in model.prompt_text(1) and "[REDACTED]" in model.prompt_text(1)
     assert run.answer == "[REDACTED]"
+
+
+def test_displays_keep_only_types_a_saved_notebook_renders_and_are_bounded(ip) -> None:
+    from jupyter_autogpt.execution.outputs import RICH_CHARS
+
+    widget = {"model_id": "abc123", "version_major": 2, "version_minor": 0}
+    obs = IPythonExecutor(ip).run(
+        "from IPython.display import publish_display_data as show\n"
+        f"show({{'text/plain': 'IntSlider(value=1)', 'application/vnd.jupyter.widget-view+json': {widget!r}}})\n"
+        f"show({{'text/plain': 'Figure()', 'application/vnd.plotly.v1+json': {{'y': list(range({RICH_CHARS}))}}}})\n"
+        f"show({{'text/html': '<b>' + 'x' * {RICH_CHARS} + '</b>'}})\n"
+        "show({'application/vnd.custom+json': {'k': 1}, 'application/json': [1, 2], 'image/svg+xml': '<svg/>',"
+        " 'application/javascript': 'alert(1)', 'text/markdown': '**hi**'})\n"
+    )
+    slider, figure, html, small = obs.displays
+    assert slider == {"text/plain": "IntSlider(value=1)"}  # the widget's view needs this kernel: dropped
+    assert set(figure) == {"text/plain"} and figure["text/plain"].startswith("Figure()\n[application/vnd.plotly")
+    assert set(html) == {"text/plain"} and "text/html output of" in html["text/plain"]
+    assert set(small) == {"application/vnd.custom+json", "application/json", "image/svg+xml", "text/markdown"}
+    assert sum(len(str(d)) for d in obs.displays) < 2_000
+
+
+def test_a_refused_step_under_ask_risky_is_asked_about_and_recorded_with_its_flag(ip) -> None:
+    asked = []
+
+    def approver(proposal) -> Decision:
+        asked.append(proposal.flags)
+        return Decision("run")
+
+    # an alias of a kernel killer that does nothing on a terminal shell, should the refusal ever regress
+    model = ScriptedModel([code("shell = get_ipython()\nshell.ask_exit()"), code("final_answer('alive')")])
+    run = run_to_completion(Agent(model, IPythonExecutor(ip), RunConfig(policy="ask-risky"), approver=approver), "g")
+    assert asked == [("kernel",)] and run.answer == "alive"
+    step = run.steps[0]
+    assert step.flags == ("kernel",) and step.observation is not None and step.observation.error_name == "Refused"
+    assert "Refused before running: `get_ipython.ask_exit(...)`" in step.output

@@ -8,6 +8,7 @@ from conftest import SECRET_KEY
 from jupyter_autogpt.errors import ConfigError, ModelAuthError, ModelBackendError, ModelContextError
 from jupyter_autogpt.models import complete, resolve
 from jupyter_autogpt.models.openai import OpenAIModel
+from jupyter_autogpt.redaction import redact
 from jupyter_autogpt.types import GenerationSettings, ImageData, Message, Usage
 from support.openai_server import Drop, FakeOpenAIServer, Fault, NoUsage
 
@@ -122,3 +123,49 @@ def test_options_that_do_not_apply_to_a_backend_are_refused(tmp_path) -> None:
     with pytest.raises(ConfigError, match="--base-url does not apply to replay: models"):
         resolve(f"replay:{replies}", base_url="http://127.0.0.1:9/v1")
     assert resolve(f"replay:{replies}", base_url=None).id == f"replay:{replies}"  # unset options are fine
+
+
+def test_credentials_in_base_url_never_reach_error_text_or_repr(openai_server) -> None:
+    password, token = "hunter2-" + "Zq8sWx3Kp", "tok-" + "Lm4Vb7Nc1Qa9"
+    host = openai_server.base_url.split("://", 1)[1]
+    base_url = f"http://analyst:{password}@{host}?api-key={token}"
+    openai_server.queue(Fault(404, f"no such model at {base_url}"))
+    model = OpenAIModel("gpt-test", base_url=base_url, api_key=SECRET_KEY, max_retries=0)
+    with pytest.raises(ModelBackendError) as err:
+        complete(model, MESSAGES)
+    shown = str(err.value) + repr(model)
+    assert password not in shown and token not in shown and "[REDACTED]" in shown
+    assert redact(f"the server said {password} and {token}") == "the server said [REDACTED] and [REDACTED]"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("see https://bob:s3cret@example.org/v1 now", "see https://[REDACTED]@example.org/v1 now"),
+        ("https://ghp-token@github.com/org/repo.git", "https://[REDACTED]@github.com/org/repo.git"),
+        ("GET /v1?api-key=abc&model=x", "GET /v1?api-key=[REDACTED]&model=x"),
+        ("u?key=1&token=2;sig=3&Password=4&access_token=5", "u?key=[REDACTED]&token=[REDACTED];sig=[REDACTED]"
+         "&Password=[REDACTED]&access_token=[REDACTED]"),
+        ("https://example.org/path?page=2#key=x", "https://example.org/path?page=2#key=x"),
+        ("mail me at user@example.org, key = 3", "mail me at user@example.org, key = 3"),
+    ],
+)
+def test_urls_lose_their_userinfo_and_credential_parameters(text: str, kept: str) -> None:
+    assert redact(text) == kept
+
+
+def test_a_transcript_of_a_run_against_a_url_with_credentials_holds_none(ip) -> None:
+    import json
+
+    from jupyter_autogpt.agent import Agent, run_to_completion
+    from jupyter_autogpt.execution.ipython import IPythonExecutor
+    from jupyter_autogpt.testing import ScriptedModel
+    from jupyter_autogpt.types import RunConfig
+    from jupyter_autogpt.ui.transcript import to_dict
+
+    base_url = "https://alice:" + "pw-" + "Rt5Yu8Io2" + "@llm.internal/v1?api_key=" + "k-" + "Gh6Jk9Lz3"
+    config = RunConfig(model="scripted", base_url=base_url)
+    run = run_to_completion(Agent(ScriptedModel(["```python\nfinal_answer(1)\n```"]), IPythonExecutor(ip), config), "g")
+    saved = json.dumps(to_dict(run))
+    assert "Rt5Yu8Io2" not in saved and "Gh6Jk9Lz3" not in saved
+    assert "https://[REDACTED]@llm.internal/v1?api_key=[REDACTED]" in saved

@@ -40,6 +40,70 @@ def test_session_enders_and_wipers_are_refused(code: str, what: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("code", "what"),
+    [
+        ("from os import _exit\n_exit(0)", "os._exit(...)"),
+        ("import os as o\no._exit(1)", "os._exit(...)"),
+        ("ip = get_ipython()\nip.ask_exit()", "get_ipython.ask_exit(...)"),
+        ("import os as o\no.kill(o.getpid(), 9)", "os.kill(...)"),
+        ("from os import kill as k, getpid\nk(getpid(), 9)", "os.kill(...)"),
+        ("import signal as s\ns.raise_signal(s.SIGTERM)", "signal.raise_signal(...)"),
+        ("from signal import raise_signal\nraise_signal(15)", "signal.raise_signal(...)"),
+        ("from sys import exit as bye\nbye(0)", "sys.exit(...)"),
+        ("leave = exit\nleave()", "exit(...)"),
+        ("k = get_ipython().kernel\nk.do_shutdown(False)", "get_ipython.kernel.do_shutdown(...)"),
+        ("from IPython import get_ipython as g\ng().kernel.do_shutdown(True)", "IPython.get_ipython.kernel.do_shutdown(...)"),
+        ("from os import *\nabort()", "abort(...)"),
+        ("a = b\nb = a\na._exit(0)", "a._exit(...)"),  # an alias cycle ends; the tail name still refuses
+        ("ns = get_ipython().user_ns\nns.clear()", "get_ipython.user_ns.clear()"),
+        ("g = globals()\ng.clear()", "globals.clear()"),
+        ("shell = get_ipython()\nshell.run_line_magic('reset', '-f')", "%reset"),
+        ("x = 1\n%%autogpt goal", "%autogpt"),  # IPython runs a %% line below the first as a line magic
+    ],
+)
+def test_kernel_killers_are_refused_under_any_alias(code: str, what: str) -> None:
+    found = policy.refusal(code)
+    assert found is not None and found[0] == what
+    assert "kernel" in policy.analyze(code)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import subprocess\np = subprocess.Popen(['sleep', '9'])\np.kill()",  # its own child, no pid and signal
+        "from pandas import DataFrame as D\nD().to_string()",
+        "exit_code = 0\nprint(exit_code)",
+    ],
+)
+def test_lookalikes_of_kernel_killers_are_not_refused(code: str) -> None:
+    assert policy.refusal(code) is None
+
+
+HOSTILE = [
+    "print('unbalanced",
+    "x = \"\"\"never closed\nprint(1)",
+    "x = 1\n%%time\ny = 2\n%%bash\nrm -rf /",
+    "%%time\n" * 3000 + "x = 1",  # nested cell magics
+    "%%\n%\n!\n%%%\n!!\nx = !",
+    "-" * 200_000 + "1",  # deeper than the parser goes
+    "(" * 500 + ")" * 500,
+    "x = 1 + " + " + ".join(["1"] * 50_000),  # a long but legal expression
+    "s = '\udcff\udcfe'\n%time s",  # lone surrogates, as undecodable bytes read with surrogateescape
+    "a\x00b = 1",
+    "\n".join(f"v{i} = {i}\n%time v{i}\n!echo {i}" for i in range(3_400)),  # ~10k lines
+]
+
+
+@pytest.mark.parametrize("code", HOSTILE, ids=range(len(HOSTILE)))
+def test_the_policy_never_raises_on_hostile_code(code: str) -> None:
+    flags = policy.analyze(code, ["x", "v1"])
+    assert set(flags) <= set(policy.FLAGS)
+    assert policy.refusal(code) is None or "kernel" in flags
+    assert policy.top_level_await(code) in {True, False}
+    assert isinstance(policy.python_source(code), str)
+
+
+@pytest.mark.parametrize(
     ("code", "flags"),
     [
         ("files = !ls", ["subprocess"]),

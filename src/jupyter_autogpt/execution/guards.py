@@ -1,10 +1,17 @@
 """Guards around one step: hooks routed to us and always restored, and a deadline that escalates.
 
-What a step may break, and what puts it back (every restore runs in a ``finally``):
+What a step may break, and what puts it back:
 - ``shell._showtraceback``, ``sys.displayhook``/``display_trap.hook``, the outer cell's result bookkeeping,
   ``builtins.input`` and ``getpass.getpass`` are ours during the step and restored after it.
 - Builtins the step overwrote or deleted (``builtins.print = ...``) and a replaced SIGINT handler are
   put back, with a note to the model, because both would break the user's session after the run.
+
+Cleanup survives an interrupt (the user's SIGINT, the deadline's ``StepTimeout``) landing inside it: each
+restore is idempotent and runs even if another fails, ``__exit__`` runs the cleanup twice (the second pass is
+a no-op unless the first was cut short) and the executor closes both guards once more. (Blocking SIGINT with
+``pthread_sigmask`` would not do: a kernel interrupt is sent to the process and lands via any thread.) The
+deadline closes first, setting its closed flag under its lock, which every timer checks before it sends;
+a ``StepTimeout`` sent just before is taken inside ``close``, so none reaches the agent loop or a later cell.
 
 The deadline interrupts a step that outlives ``--timeout``:
 1. SIGINT to the main thread at the deadline: stops Python loops, ``time.sleep`` and most blocking I/O.
@@ -68,7 +75,20 @@ class ResultHook:
         self.results.append(Formatted(data, metadata))
 
 
-class HookGuard:
+class _Closing:
+    """A guard whose ``__exit__`` closes twice: the second pass is a no-op unless an interrupt cut the first short."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.close()
+        finally:
+            self.close()
+
+
+class HookGuard(_Closing):
     """Route a step's tracebacks and last value to us; restore every hook, builtin and handler after it.
 
     Attributes
@@ -103,19 +123,39 @@ class HookGuard:
         sys.displayhook = shell.display_trap.hook = self.hook
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        shell, saved = self.shell, self._saved
-        try:
-            sys.displayhook, shell.display_trap.hook = saved["hooks"]
-            shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded = saved["results"]
-            builtins.input, getpass.getpass = saved["io"]
-            if saved["tb"] is _MISSING:
-                vars(shell).pop("_showtraceback", None)
-            else:
-                shell._showtraceback = saved["tb"]
-        finally:
-            self._restore_builtins(saved["builtins"])
-            self._restore_sigint(saved["sigint"])
+    def close(self) -> None:
+        """Restore everything ``__enter__`` replaced (idempotent; each restore runs even if another fails)."""
+        if not self._saved:
+            return
+        _each(
+            self._restore_traceback,
+            self._restore_hooks,
+            self._restore_results,
+            self._restore_io,
+            lambda: self._restore_builtins(self._saved["builtins"]),
+            lambda: self._restore_sigint(self._saved["sigint"]),
+        )
+        self._saved = {}
+
+    def _restore_traceback(self) -> None:
+        # first: a recorder left in place would make every later traceback of the session vanish
+        if self._saved["tb"] is _MISSING:
+            vars(self.shell).pop("_showtraceback", None)
+        else:
+            self.shell._showtraceback = self._saved["tb"]
+
+    def _restore_hooks(self) -> None:
+        sys.displayhook = self._saved["hooks"][0]
+        self.shell.display_trap.hook = self._saved["hooks"][1]
+
+    def _restore_results(self) -> None:
+        shell = self.shell
+        shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded = (
+            self._saved["results"]
+        )
+
+    def _restore_io(self) -> None:
+        builtins.input, getpass.getpass = self._saved["io"]
 
     def _restore_builtins(self, before: dict[str, Any]) -> None:
         now = vars(builtins)
@@ -134,7 +174,7 @@ class HookGuard:
             self.notes.append("Note: the step replaced the SIGINT handler (kernel interrupts); it was restored.")
 
 
-class Deadline:
+class Deadline(_Closing):
     """Interrupt the main thread if the step outlives ``timeout`` seconds, escalating (see the module doc).
 
     Attributes
@@ -153,8 +193,9 @@ class Deadline:
         self.timed_out = False
         self.held = 0.0
         self.stuck_at = ""
-        self._lock = threading.Lock()
-        self._running = False
+        # re-entrant: an interrupt that lands as ``close`` leaves its ``with`` must not deadlock the second pass
+        self._lock = threading.RLock()
+        self._closed = True  # until __enter__: a timer never fires for a deadline that is not running
         self._escalations = 0
         self._timers: list[threading.Timer] = []
         self._dump: IO[bytes] | None = None
@@ -170,25 +211,39 @@ class Deadline:
             return self
         assert self.timeout is not None
         self._due = time.monotonic() + self.timeout
-        self._running = True
-        self._schedule(self.timeout, self._fire)
         self._dump = tempfile.TemporaryFile()
         # a C thread that needs no interpreter: it can look even while a native call holds the GIL
         faulthandler.dump_traceback_later(self.timeout + self.grace, repeat=False, file=self._dump, exit=False)
+        with self._lock:
+            self._closed = False
+            self._schedule(self.timeout, self._fire)
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if not self.active:
+    def close(self) -> None:
+        """Stop for good (idempotent): no timer fires after this, and no ``StepTimeout`` is left pending."""
+        with self._lock:  # first, so that a timer already due finds the deadline closed
+            self._closed = True
+        _each(*[timer.cancel for timer in self._timers], self._withdraw, self._read_dump)
+
+    def _withdraw(self) -> None:
+        # take a StepTimeout sent before closing here: SetAsyncExc(id, NULL) would leave 3.11's eval breaker set,
+        # and contextlib.suppress would take it in its own __enter__, outside the with
+        if self._escalations and threading.current_thread() is threading.main_thread():
+            try:  # noqa: SIM105
+                _checkpoint()
+            except StepTimeout:
+                pass
+
+    def _read_dump(self) -> None:
+        if self._dump is None:
             return
-        with self._lock:
-            self._running = False
-        for timer in self._timers:
-            timer.cancel()
         faulthandler.cancel_dump_traceback_later()
-        if self._dump is not None:
-            self._dump.seek(0)
-            self.stuck_at = _main_frames(self._dump.read().decode("utf-8", "replace"), self._main)
-            self._dump.close()
+        dump, self._dump = self._dump, None
+        try:
+            dump.seek(0)
+            self.stuck_at = _main_frames(dump.read().decode("utf-8", "replace"), self._main)
+        finally:
+            dump.close()
 
     def _schedule(self, delay: float, action: Callable[[], None]) -> None:
         timer = threading.Timer(delay, action)
@@ -198,7 +253,7 @@ class Deadline:
 
     def _fire(self) -> None:
         with self._lock:
-            if not self._running:
+            if self._closed:
                 return
             self.timed_out = True
             self.held = max(0.0, time.monotonic() - self._due)
@@ -207,7 +262,7 @@ class Deadline:
 
     def _escalate(self) -> None:
         with self._lock:
-            if not self._running or self._escalations >= MAX_ESCALATIONS:
+            if self._closed or self._escalations >= MAX_ESCALATIONS:
                 return
             self._escalations += 1
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._main), ctypes.py_object(StepTimeout))
@@ -217,6 +272,22 @@ class Deadline:
     @property
     def escalated(self) -> bool:
         return self._escalations > 0
+
+
+def _checkpoint() -> None:
+    """Do nothing: entering a Python function is where the interpreter raises a pending asynchronous exception."""
+
+
+def _each(*actions: Callable[[], None]) -> None:
+    """Run every action, even when one raises or is cut short by an interrupt; then raise the first error."""
+    error: BaseException | None = None
+    for action in actions:
+        try:
+            action()
+        except BaseException as exc:  # an interrupt here must not skip the remaining restores
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 def _main_frames(dump: str, ident: int, limit: int = 4) -> str:

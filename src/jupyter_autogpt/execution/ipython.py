@@ -10,10 +10,7 @@ The only execution module that imports IPython. Facts it is built on (see ARCHIT
 from __future__ import annotations
 
 import ast
-import base64
-import io
 import re
-import sys
 import time
 import types
 from collections.abc import Iterator, Sequence
@@ -25,16 +22,15 @@ from IPython.utils.capture import capture_output
 
 from .. import policy
 from ..protocol import truncate_middle
-from ..redaction import redact, redact_data
-from ..types import ImageData, Observation
-from . import inspect
+from ..redaction import redact
+from ..types import Observation
+from . import inspect, outputs
 from .guards import Deadline, HookGuard, ResultHook, StepTimeout
 from .undo import UndoLog, UndoReport
 
 __all__ = ["IPythonExecutor"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_IMAGE_TYPES = ("image/png", "image/jpeg")
 #: Displayed text kept per output before the prompt-level cut (bounds memory for huge outputs).
 CAPTURE_CHARS = 100_000
 #: Seconds past ``--timeout`` that count as "held by a native call" rather than ordinary signal latency.
@@ -84,12 +80,13 @@ class IPythonExecutor:
         """Restore the user's variables the last run rebound or deleted (see ``execution.undo``)."""
         return self.undo_log.undo(self.shell.user_ns)
 
-    def _own_names(self) -> list[str]:
-        """Return every name the user could care about, modules included (IPython's own excluded)."""
+    def _own_names(self, modules: bool = True) -> list[str]:
+        """Return every name the user could care about, in binding order (IPython's own and ours excluded)."""
         ns, hidden = self.shell.user_ns, self.shell.user_ns_hidden
         return [
             n for n, v in ns.items()
             if not n.startswith("_") and (n not in hidden or hidden[n] is not v) and n not in _IPYTHON_NAMES
+            and (modules or not isinstance(v, types.ModuleType))
         ]
 
     def _final_answer(self, value: Any = None) -> Any:
@@ -104,15 +101,7 @@ class IPythonExecutor:
 
         Excludes IPython's own names (``In``, ``Out``, ``_i3``, ...), modules, and ours.
         """
-        ns, hidden = self.shell.user_ns, self.shell.user_ns_hidden
-        names = [
-            n
-            for n, v in ns.items()
-            if not n.startswith("_")
-            and (n not in hidden or hidden[n] is not v)
-            and n not in _IPYTHON_NAMES
-            and not isinstance(v, types.ModuleType)
-        ]
+        names = self._own_names(modules=False)
         recent = self._recently_assigned()
         rank = {n: i for i, n in enumerate(recent)}
         return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
@@ -128,7 +117,7 @@ class IPythonExecutor:
         for source in reversed(history[-50:]):
             try:
                 tree = ast.parse(self.shell.transform_cell(source))
-            except (SyntaxError, ValueError, TypeError):
+            except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
                 continue
             seen.extend(sorted(policy.rebound_names(tree) - set(seen)))
         self._recent = (len(history), seen)
@@ -155,6 +144,8 @@ class IPythonExecutor:
     def run(self, code: str, timeout: float | None = None) -> Observation:
         """Run ``code`` in the user namespace and return what it produced.
 
+        A ``StepTimeout`` never escapes: wherever it lands, the step ends with a timeout observation.
+
         Raises
         ------
         KeyboardInterrupt
@@ -164,18 +155,27 @@ class IPythonExecutor:
         if refused:
             return Observation(error=refused, error_name="Refused")
         before = self._bindings()
-        figures_before = _figure_numbers()
+        figures_before = outputs.figure_numbers()
         self._answer.clear()
         started = time.monotonic()
         errors: list[str] = []
         hook = ResultHook(self.shell)
         guard, deadline = HookGuard(self.shell, errors.append, hook), Deadline(timeout)
-        result = None
+        result, captured, stopped = None, None, False
         self.undo_log.before_step(self.shell.user_ns)
         try:
-            with _capture(self.shell) as captured, guard, deadline:
-                result = self.shell.run_cell(code, store_history=False)
-        except (KeyboardInterrupt, StepTimeout):
+            with _capture(self.shell) as captured:
+                try:
+                    with guard, deadline:
+                        result = self.shell.run_cell(code, store_history=False)
+                finally:  # second chances, inside the capture: no-ops unless an interrupt cut a cleanup short
+                    try:
+                        deadline.close()
+                    finally:
+                        guard.close()
+        except StepTimeout:
+            stopped = True  # the deadline's asynchronous exception landed outside the nested cell
+        except KeyboardInterrupt:
             # a timeout's interrupt can land outside the nested cell (in IPython's or our bookkeeping)
             if not deadline.timed_out:
                 raise
@@ -187,19 +187,20 @@ class IPythonExecutor:
         for exc in (getattr(result, "error_before_exec", None), getattr(result, "error_in_exec", None)):
             if isinstance(exc, KeyboardInterrupt) and not deadline.timed_out:
                 raise KeyboardInterrupt from exc
-        error, error_name = self._error_text(result, errors, deadline, duration)
+        error, error_name = self._error_text(result, errors, deadline, duration, stopped)
         changed = tuple(n for n, i in self._bindings().items() if before.get(n) != i and n != "final_answer")
-        displays, images = self._displays(captured.outputs)
-        result_displays, result_images = self._displays(hook.results[-1:])
+        displays, images = outputs.displays(captured.outputs if captured else [], self.output_chars)
+        result_displays, result_images = outputs.displays(hook.results[-1:], self.output_chars)
         result_text = result_displays[0].get("text/plain") if result_displays else None
         notes = [*guard.notes, *self._overrun_note(deadline, timeout, duration)]
         answer = self._answer[-1] if self._answer else None
+        stderr = captured.stderr.rstrip("\n") if captured else ""
         return Observation(
-            stdout=self._clean(captured.stdout),
-            stderr=self._clean("\n".join([captured.stderr.rstrip("\n"), *notes]).strip("\n")),
+            stdout=self._clean(captured.stdout if captured else ""),
+            stderr=self._clean("\n".join([stderr, *notes]).strip("\n")),
             result=self._clean(str(result_text)) if result_text is not None else None,
             displays=displays,
-            images=result_images + images + self._open_figures(figures_before),
+            images=result_images + images + outputs.open_figures(figures_before),
             error=error,
             error_name=error_name,
             duration=duration,
@@ -224,9 +225,9 @@ class IPythonExecutor:
         return None
 
     def _error_text(
-        self, result: Any, errors: list[str], deadline: Deadline, duration: float
+        self, result: Any, errors: list[str], deadline: Deadline, duration: float, stopped: bool
     ) -> tuple[str | None, str | None]:
-        if deadline.timed_out:
+        if deadline.timed_out or stopped:
             return self._clean(_timeout_text(deadline, duration)), "StepTimeout"
         exc = None if result is None else (result.error_before_exec or result.error_in_exec)
         if exc is None and not errors:
@@ -251,37 +252,6 @@ class IPythonExecutor:
         # redact before cutting, so a cut can never leave half a secret behind
         return truncate_middle(redact(_ANSI.sub("", text or "")), self.output_chars)
 
-    def _displays(self, outputs: Sequence[Any]) -> tuple[tuple[dict[str, Any], ...], tuple[ImageData, ...]]:
-        displays: list[dict[str, Any]] = []
-        images: list[ImageData] = []
-        for out in outputs:
-            data = dict(getattr(out, "data", None) or {})
-            for mime in _IMAGE_TYPES:
-                if mime in data:
-                    images.append(ImageData(mime, _b64(data[mime])))
-            text = {k: v for k, v in data.items() if k.startswith("text/") or k.endswith("json")}
-            if "text/plain" in text:
-                text["text/plain"] = truncate_middle(str(text["text/plain"]), self.output_chars)
-            if "text/html" in text and "text/plain" in text:
-                del text["text/html"]  # a DataFrame's HTML says what its text says, ten times longer
-            if text:
-                displays.append(redact_data(text))
-        return tuple(displays), tuple(images)
-
-    def _open_figures(self, figures_before: set[int]) -> tuple[ImageData, ...]:
-        """Return (and close) the matplotlib figures a step opened and left unshown (non-inline backends)."""
-        plt = sys.modules.get("matplotlib.pyplot")
-        if plt is None:
-            return ()
-        found = []
-        for num in sorted(set(plt.get_fignums()) - figures_before):
-            fig = plt.figure(num)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", bbox_inches="tight", dpi=72)
-            plt.close(fig)
-            found.append(ImageData("image/png", base64.b64encode(buf.getvalue()).decode("ascii")))
-        return tuple(found)
-
 
 def _small(value: Any) -> bool:
     """Return whether ``value`` is a scalar, a short string, or a short flat container of scalars."""
@@ -299,11 +269,6 @@ def _small(value: Any) -> bool:
     return False
 
 
-def _figure_numbers() -> set[int]:
-    plt = sys.modules.get("matplotlib.pyplot")
-    return set(plt.get_fignums()) if plt is not None else set()
-
-
 @contextmanager
 def _capture(shell: InteractiveShell) -> Iterator[Any]:
     """Capture a step's outputs; the capturing publisher also accepts ``set_parent``.
@@ -318,14 +283,10 @@ def _capture(shell: InteractiveShell) -> Iterator[Any]:
         yield captured
 
 
-def _b64(value: Any) -> str:
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    return str(value).replace("\n", "")
-
-
 def _timeout_text(deadline: Deadline, duration: float) -> str:
     """Return what the model reads about a step the deadline stopped."""
+    if not deadline.timed_out:  # a StepTimeout with no deadline of this step behind it: say what is known
+        return "StepTimeout: a timeout interrupt stopped the step; its outputs may be incomplete."
     limit = f"{deadline.timeout:g}s"
     advice = "Make it faster (sample the data, vectorise) or split it into smaller steps."
     if deadline.held >= NATIVE_HOLD:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import ConfigError, ModelAuthError, ModelBackendError, ModelContextError
-from ..redaction import redact, register
+from ..redaction import redact, register, url_secrets
 from ..types import GenerationSettings, Message, Usage
 from .base import Chunk, estimate_usage
 
@@ -73,6 +73,8 @@ class OpenAIModel:
                 "at an OpenAI-compatible server, or pass --model transformers:PATH for a local model"
             )
         register(key)
+        for secret in url_secrets(self.base_url):  # https://user:pass@host/v1, ...?api-key=...
+            register(secret)
         self.max_retries = max_retries
         try:
             import openai
@@ -88,7 +90,12 @@ class OpenAIModel:
         )
 
     def __repr__(self) -> str:
-        return f"OpenAIModel({self.name!r}, base_url={self.base_url!r})"
+        return f"OpenAIModel({self.name!r}, base_url={self._where if self.base_url else None!r})"
+
+    @property
+    def _where(self) -> str:
+        """Return the server's address as error text may show it (credentials in the URL redacted)."""
+        return redact(self.base_url) if self.base_url else "the OpenAI API"
 
     def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[Chunk]:
         """Yield the reply's text deltas, then its ``Usage`` (estimated if the server sends none)."""
@@ -148,18 +155,18 @@ class OpenAIModel:
         except self._openai.OpenAIError as exc:
             if response is None:
                 raise self._translate(exc) from None  # the client already retried the request
-            raise _StreamBroken(f"the stream from {self.base_url or 'the OpenAI API'} broke: {redact(str(exc))}") from None
+            raise _StreamBroken(f"the stream from {self._where} broke: {redact(str(exc))}") from None
         finally:
             if response is not None:
                 response.close()
         if not finished:
-            raise _StreamBroken(f"the stream from {self.base_url or 'the OpenAI API'} ended before the reply was complete")
+            raise _StreamBroken(f"the stream from {self._where} ended before the reply was complete")
         yield usage if usage is not None else estimate_usage(messages, "".join(parts))
 
     def _translate(self, exc: Exception) -> ModelBackendError:
         """Return our typed error for an ``openai`` exception, with secrets removed from its text."""
         o = self._openai
-        where = self.base_url or "the OpenAI API"
+        where = self._where
         detail = redact(str(exc))
         if isinstance(exc, o.AuthenticationError):
             return ModelAuthError(

@@ -11,9 +11,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import ConfigError, ModelBehaviourError
-from ..testing import token_pieces
 from ..types import GenerationSettings, Message
-from .base import Chunk, estimate_usage
+from .base import Chunk, estimate_usage, token_pieces
 
 __all__ = ["ReplayModel", "load_replies"]
 

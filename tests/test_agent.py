@@ -232,3 +232,105 @@ def test_prompt_history_keeps_goal_and_overview_over_long_runs(ip) -> None:
     last = model.calls[-1]
     assert "Long goal text here" in last[1].content and "frame_of_interest" in last[1].content
     assert max(sizes[6:]) <= max(sizes[3:6]) * 1.2  # bounded: old outputs are compacted, not accumulated
+
+
+def test_a_re_ask_continues_its_step_instead_of_starting_it_again(ip) -> None:
+    ip.user_ns["big_table"] = list(range(10_000))
+    agent, _ = make_agent(ip, ["", "It is probably 42.", code("final_answer(len(big_table))")])
+    events = list(agent.run("How long is big_table?"))
+    assert [e.index for e in events if isinstance(e, StepStarted)] == [1]
+    retries = [e for e in events if isinstance(e, Noticed)]
+    assert [e.level for e in retries] == ["retry", "retry"] and all(e.index == 1 for e in retries)
+    assert events[-1].run.answer == 10_000 and len(events[-1].run.steps) == 1
+
+
+def test_the_time_budget_bounds_a_single_step(ip) -> None:
+    now = [0.0]
+
+    def slow_thinker(messages: Sequence[Message]) -> str:
+        now[0] = 99.7  # the model used almost all of --max-time
+        return code("import time\nwhile True:\n    time.sleep(0.01)")
+
+    model = ScriptedModel([slow_thinker, code("final_answer('in time')")])
+    config = RunConfig(model="s", max_time=100, timeout=None)
+    run = run_to_completion(Agent(model, IPythonExecutor(ip), config, clock=lambda: now[0]), "g")
+    assert "StepTimeout" in (run.steps[0].error or "") and "0.3s timeout" in (run.steps[0].error or "")
+    assert run.answer == "in time"
+
+
+def test_a_step_whose_time_ran_out_while_the_model_wrote_it_does_not_run(ip) -> None:
+    now = [0.0]
+
+    def slowest_thinker(messages: Sequence[Message]) -> str:
+        now[0] = 101.0
+        return code("never_ran = 1")
+
+    model = ScriptedModel([slowest_thinker])
+    run = run_to_completion(Agent(model, IPythonExecutor(ip), RunConfig(model="s", max_time=100),
+                                  clock=lambda: now[0]), "g")
+    assert run.status == "max_steps" and "time budget" in (run.error or "")
+    assert "never_ran" not in ip.user_ns
+
+
+def test_the_rest_of_the_token_budget_caps_a_reply(ip) -> None:
+    agent, model = make_agent(ip, [code("a = 1"), code("final_answer(a)")], max_tokens=900)
+    run_to_completion(agent, "g")
+    caps = [s.max_new_tokens for s in model.settings]
+    assert caps[0] is not None and 1 <= caps[0] < 900 and caps[1] is not None and caps[1] < caps[0]
+    agent, model = make_agent(ip, [code("final_answer(1)")], max_tokens=1_000_000)
+    run_to_completion(agent, "g")
+    assert model.settings[0].max_new_tokens is None  # never above a backend's own default
+    agent, model = make_agent(ip, [code("final_answer(1)")])
+    run_to_completion(agent, "g")
+    assert model.settings[0].max_new_tokens is None
+
+
+def test_code_edited_at_approval_is_analysed_again(ip) -> None:
+    ip.user_ns["df"] = [1, 2]
+    model = ScriptedModel([code("n = 1"), code("final_answer(n)")])
+    edits = iter([Decision("run", code="df = None\nn = 2"), Decision("run")])
+    agent = Agent(model, IPythonExecutor(ip), RunConfig(model="s", approve=True), approver=lambda p: next(edits))
+    run = run_to_completion(agent, "g")
+    assert run.steps[0].flags == ("rebind",) and run.steps[0].observation.flags == ("rebind",)
+    assert run.answer == 2
+
+
+def test_the_executor_interface_names_what_the_loop_calls() -> None:
+    from jupyter_autogpt.execution.base import Executor
+
+    assert {"user_names", "unseen"} <= set(dir(Executor))
+
+
+def test_a_scripted_exception_class_is_raised(ip) -> None:
+    agent, model = make_agent(ip, [code("a = 1"), KeyboardInterrupt])
+    run = run_to_completion(agent, "g")
+    assert run.status == "interrupted" and len(run.steps) == 1
+    model.assert_all_used()
+
+
+def test_a_script_that_ran_out_fails_assert_all_used(ip) -> None:
+    model = ScriptedModel([code("a = 1")])
+    run = run_to_completion(Agent(model, IPythonExecutor(ip), RunConfig(model="s", max_steps=3)), "g")
+    assert run.status == "failed" and model.exhausted
+    with pytest.raises(ScriptExhausted, match="asked for 2 replies"):
+        model.assert_all_used()
+
+
+def test_a_secret_inside_a_non_string_answer_is_never_shown(ip, monkeypatch) -> None:
+    secret = "k3y-" + "Zq8Lm2Xv9Tn4Bw7Ks1Hd"
+    monkeypatch.setenv("MY_API_KEY", secret)
+    agent, _ = make_agent(ip, [code("import os\nfinal_answer({'k': os.environ['MY_API_KEY'], 'n': 1})")])
+    events = list(agent.run("g"))
+    run = events[-1].run
+    assert run.answer == {"k": secret, "n": 1}  # the object itself is the user's
+    final = next(e for e in events if isinstance(e, FinalAnswer))
+    for shown in (repr(run), run._repr_markdown_(), run.answer_text(), final.text):
+        assert secret not in shown and "[REDACTED]" in shown
+
+
+def test_a_budget_stop_names_its_budget_next_to_the_status(ip) -> None:
+    agent, _ = make_agent(ip, [code("a = 1"), code("final_answer(3)")], max_tokens=10)
+    run = run_to_completion(agent, "g")
+    assert run.status == "max_steps"
+    assert run.summary().startswith("max_steps (token budget used up")
+    assert run.summary().count("token budget") == 1

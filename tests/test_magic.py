@@ -136,3 +136,67 @@ def test_steps_time_out_by_default_and_zero_turns_it_off(ip) -> None:
     assert magics._config(parse_argstring(magics.autogpt, "")).timeout == 300
     assert magics._config(parse_argstring(magics.autogpt, "--timeout 0")).timeout is None
     assert magics._config(parse_argstring(magics.autogpt, "--timeout 2.5")).timeout == 2.5
+
+
+def magics_of(ip):
+    return ip.magics_manager.registry["AutoGPTMagics"]
+
+
+def test_a_one_line_goal_keeps_its_apostrophes_and_spacing(ip, replies_file) -> None:
+    path = replies_file("```python\nfinal_answer(2.5)\n```")
+    run = ip.run_line_magic("autogpt", f"--model replay:{path} --max-steps 2 what's the  mean of 'x?")
+    assert run.goal == "what's the  mean of 'x?" and run.answer == 2.5
+
+
+def test_an_unbalanced_quote_in_the_options_is_a_one_line_usage_error(ip) -> None:
+    with pytest.raises(UsageError) as err:
+        ip.run_line_magic("autogpt", "--df 'sales what is it")
+    assert type(err.value) is UsageError and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("goal", ["help me find the biggest region", "export the table to csv", "undo the last change",
+                                  "last quarter's revenue?"])
+def test_a_goal_starting_with_a_subcommand_word_is_a_goal(ip, replies_file, monkeypatch, goal) -> None:
+    path = replies_file("Done.")
+    monkeypatch.setattr(magics_of(ip), "model", f"replay:{path}")
+    run = ip.run_line_magic("autogpt", goal)
+    assert run.goal == goal and run.answer == "Done."
+
+
+def test_help_returns_the_manual_rather_than_printing_it(ip, capsys) -> None:
+    manual = ip.run_line_magic("autogpt", "help")
+    assert capsys.readouterr().out == ""
+    assert "--max-steps" in manual and "final_answer" in manual
+    assert repr(manual) == str(manual)  # shown as text, not as a quoted string
+
+
+def test_subcommand_messages_display_without_quotes(ip, replies_file, tmp_path) -> None:
+    path = replies_file("```python\nfinal_answer(1)\n```")
+    cell(ip, f"--model replay:{path}", "one")
+    message = ip.run_line_magic("autogpt", f"export {tmp_path / 'run.ipynb'}")
+    assert repr(message) == str(message) and message.startswith("exported 1 step(s)")
+    formatted = ip.display_formatter.format(message)[0]["text/plain"]
+    assert formatted == str(message)
+
+
+def test_zero_means_no_limit_for_every_budget_and_negatives_are_refused(ip) -> None:
+    from IPython.core.magic_arguments import parse_argstring
+    from traitlets import TraitError
+
+    magics = magics_of(ip)
+    config = magics._config(parse_argstring(magics.autogpt, "--max-cost 0 --max-time 0 --max-tokens 0 --timeout 0"))
+    assert (config.max_cost, config.max_time, config.max_tokens, config.timeout) == (None, None, None, None)
+    for option in ("--max-cost -1", "--max-time -5", "--max-tokens -2", "--timeout -1"):
+        with pytest.raises(UsageError, match="0 \\(no limit\\) or more") as err:
+            ip.run_cell_magic("autogpt", option, "g")
+        assert type(err.value) is UsageError and "\n" not in str(err.value)
+    for name, value in (("max_cost", -1.0), ("max_time", -1.0), ("max_tokens", -1), ("timeout", -1.0),
+                        ("max_steps", 0)):
+        with pytest.raises(TraitError):
+            setattr(magics, name, value)
+
+
+def test_a_run_with_zero_budgets_runs(ip, replies_file) -> None:
+    path = replies_file("```python\nfinal_answer('ran')\n```")
+    run = cell(ip, f"--model replay:{path} --max-cost 0 --max-time 0", "g")
+    assert run.status == "finished" and run.answer == "ran"

@@ -38,7 +38,15 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """Forget the magics (``%unload_ext jupyter_autogpt``)."""
-    magics = ipython.magics_manager.magics
+    """Undo ``%load_ext``: forget the magics and their configured instance, and free local models.
+
+    The latest run stays available as ``last_run()`` (and ``%autogpt undo`` after ``%load_ext`` again).
+    """
+    from .magics import AutoGPTMagics, _free_local_models
+
+    manager = ipython.magics_manager
     for kind in ("line", "cell"):
-        magics[kind].pop("autogpt", None)
+        manager.magics[kind].pop("autogpt", None)
+    if isinstance(manager.registry.get(AutoGPTMagics.__name__), AutoGPTMagics):
+        del manager.registry[AutoGPTMagics.__name__]
+    _free_local_models()

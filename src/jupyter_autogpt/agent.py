@@ -66,8 +66,12 @@ _Reply = tuple[str, Usage, float]
 
 #: Empty replies in a row that get a corrective re-ask; prose re-asks (a question, an answer before any code
 #: ran) get one per run. Every re-ask is a model reply and counts toward ``max_steps``.
-MAXEMPTY_REPLYS = 2
+MAX_EMPTY_REPLIES = 2
 MAX_REPEATS = 3
+#: The smallest default reply length of the shipped backends (transformers: 1024 new tokens; OpenAI: the
+#: model's own maximum). The rest of a ``--max-tokens`` budget caps a reply only below it, so the cap never
+#: raises a backend's default.
+DEFAULT_REPLY_TOKENS = 1024
 
 
 @dataclass
@@ -155,8 +159,10 @@ class Agent:
         """
         state = _State(uuid.uuid4().hex[:12], goal, self.config, self.clock(), time.time())
         state.budget = max(4 * self.config.context_chars, 24_000)
-        yield RunStarted(state.run_id, goal, self.model.id, self.config, state.started_wall)
+        started = False
         try:
+            yield RunStarted(state.run_id, goal, self.model.id, self.config, state.started_wall)
+            started = True
             self.executor.start()
             state.users = self.executor_names()
             overview = self.executor.overview(self.config.context_chars, self.config.focus)
@@ -175,18 +181,27 @@ class Agent:
             state.error = f"internal error: {type(exc).__name__}: {exc}"
             state.error += "\n" + "".join(traceback.format_exception(exc)[-3:])
         finally:
-            self._stop_executor(state)
+            if started:
+                self._stop_executor(state)
         run = state.freeze(self.model.id, self.clock() - state.started)
         if state.status == "finished":
-            yield FinalAnswer(run.answer, run.answer_text())
+            try:
+                yield FinalAnswer(run.answer, run.answer_text())
+            except KeyboardInterrupt:  # the answer is in: an interrupt while it is shown changes nothing
+                log.debug("interrupt while the final answer was shown; the run is kept as finished")
         yield RunFinished(run)
 
     def _stop_executor(self, state: _State) -> None:
+        """Stop the executor; an interrupt during the stop gets one more try (the namespace must be restored)."""
         try:
-            self.executor.stop()
-        except Exception as exc:  # restoring must not hide the run's own outcome
+            try:
+                self.executor.stop()
+            except KeyboardInterrupt:
+                self.executor.stop()
+        except (Exception, KeyboardInterrupt) as exc:  # restoring must not hide the run's own outcome
             log.exception("executor failed to stop")
-            state.error = (state.error + "; " if state.error else "") + f"cleanup failed: {type(exc).__name__}: {exc}"
+            note = f"cleanup failed: {type(exc).__name__}: {exc}"
+            state.error = (state.error + "; " if state.error else "") + note
 
     def _warn_unpriced(self) -> Iterator[Event]:
         if self.config.max_cost is not None and estimate_cost(self.model.id, Usage(), self._base_url()) is None:
@@ -198,6 +213,7 @@ class Agent:
     def _loop(self, state: _State, first: Message) -> Iterator[Event]:
         cfg = self.config
         empties = 0
+        shown = 0  # the step whose StepStarted went out: a re-ask continues it rather than starting it again
         while True:
             if self.should_stop():
                 raise RunCancelled("stopped by the user")
@@ -206,24 +222,26 @@ class Agent:
                 state.status, state.error = "max_steps", f"step budget used up ({cfg.max_steps} model replies)"
                 return
             index = len(state.steps) + 1
-            yield StepStarted(index, cfg.max_steps)
+            if index != shown:
+                shown = index
+                yield StepStarted(index, cfg.max_steps)
             reply, usage, seconds = yield from self._ask(state, index, first)
             parsed = parse_reply(reply)
             if not reply.strip():
                 empties += 1
-                if empties > MAXEMPTY_REPLYS:
+                if empties > MAX_EMPTY_REPLIES:
                     raise ModelBehaviourError(f"the model sent {empties} empty replies in a row")
                 state.correction = [Message("user", EMPTY_REPLY)]
-                yield Noticed(index, "the model sent an empty reply; asking again", "warning")
+                yield Noticed(index, "the model sent an empty reply; asking again", "retry")
                 continue
             empties = 0
             if parsed.code is None:
                 nudge = self._prose_nudge(state, parsed)
                 if nudge is not None:
                     state.correction = [Message("assistant", reply), Message("user", nudge)]
-                    yield Noticed(index, "the model replied without code too early; asking it to go on", "warning")
+                    yield Noticed(index, "the model replied without code too early; asking it to go on", "retry")
                     continue
-                step = Step(index, reply, usage=usage, model_seconds=seconds)
+                step = Step(index=index, reply=reply, usage=usage, model_seconds=seconds)
                 state.steps.append(step)
                 state.status, state.answer = "finished", parsed.prose or reply.strip()
                 yield StepFinished(step)
@@ -250,9 +268,8 @@ class Agent:
         return None
 
     def _unseen(self, names: list[str]) -> list[str]:
-        """Return the names whose values the namespace overview cannot show in full (all, if unknown)."""
-        unseen = getattr(self.executor, "unseen", None)
-        return list(unseen(names)) if callable(unseen) and names else names
+        """Return the names whose values the namespace overview cannot show in full."""
+        return list(self.executor.unseen(names)) if names else []
 
     def _messages(self, state: _State, first: Message) -> list[Message]:
         messages = build_messages(self.system_prompt, first, state.steps, state.budget, self.config.vision)
@@ -295,7 +312,8 @@ class Agent:
     def _stream(
         self, state: _State, index: int, messages: list[Message], parts: list[str]
     ) -> Generator[Event, None, _Reply]:
-        settings = GenerationSettings(temperature=self.config.temperature)
+        settings = GenerationSettings(temperature=self.config.temperature,
+                                      max_new_tokens=self._reply_cap(state, messages))
         started = self.clock()
         usage: Usage | None = None
         for chunk in self.model.stream(messages, settings):
@@ -312,6 +330,24 @@ class Agent:
         seconds = self.clock() - started
         yield ModelReplied(index, text, usage, state.usage, seconds)
         return text, usage, seconds
+
+    def _reply_cap(self, state: _State, messages: list[Message]) -> int | None:
+        """Return the rest of the token budget as a cap on the reply, where it is below the backends' defaults."""
+        if self.config.max_tokens is None:
+            return None
+        prompt = estimate_usage(messages, "").prompt_tokens
+        left = max(1, self.config.max_tokens - state.usage.total_tokens - prompt)
+        return left if left < DEFAULT_REPLY_TOKENS else None
+
+    def _step_timeout(self, state: _State) -> float | None:
+        """Return the seconds one step may run: ``--timeout``, cut to what is left of ``--max-time``."""
+        timeout = self.config.timeout
+        if self.config.max_time is None:
+            return timeout
+        left = self.config.max_time - (self.clock() - state.started)
+        if left <= 0:
+            raise BudgetExceeded(f"time budget used up ({self.config.max_time:g}s) before the step's code ran")
+        return left if timeout is None else min(timeout, left)
 
     def _act(
         self, state: _State, index: int, reply: Reply, usage: Usage, seconds: float
@@ -330,16 +366,18 @@ class Agent:
             notes.append(f"User feedback: {decision.feedback}")
         if decision.action == "skip":
             output = "The user skipped this step; the code did not run." + "".join("\n" + n for n in notes)
-            return Step(index, reply.text, code, output, None, None, usage, seconds, 0.0, True, decision.feedback, flags)
+            return Step(index=index, reply=reply.text, code=code, output=output, usage=usage, model_seconds=seconds,
+                        skipped=True, feedback=decision.feedback, flags=flags)
         if decision.code is not None and decision.code != code:
             code = decision.code
+            flags = tuple(policy.analyze(code, self.executor_names()))  # what runs is the edit, not the proposal
             notes.append("The user edited your code before it ran; the code that ran:\n```python\n" + code + "\n```")
         if flags and not asked:
             described = "; ".join(policy.FLAGS[f] for f in flags)
             notes.append(f"Flagged by the risk policy ({described}); it ran because --policy is auto.")
             yield Noticed(index, f"step {index} ran with risk flags: {described} (--policy auto; "
                                  "%autogpt undo restores rebound or deleted variables)", "warning")
-        obs = self.executor.run(code, timeout=self.config.timeout)
+        obs = self.executor.run(code, timeout=self._step_timeout(state))
         if obs.changed:
             described = self.executor.describe(obs.changed, max(500, self.config.context_chars // 4))
             if described:
@@ -347,18 +385,17 @@ class Agent:
         obs = replace(obs, flags=flags)
         yield CodeExecuted(index, code, obs)
         output = render_observation(obs, notes=notes)
-        return Step(
-            index, reply.text, code, output, obs.error, obs, usage, seconds, obs.duration, False, decision.feedback, flags
-        )
+        return Step(index=index, reply=reply.text, code=code, output=output, error=obs.error, observation=obs,
+                    usage=usage, model_seconds=seconds, exec_seconds=obs.duration, feedback=decision.feedback,
+                    flags=flags)
 
     def _base_url(self) -> str | None:
         """Return the server an OpenAI-compatible backend talks to (its prices are unknown unless it is OpenAI)."""
         return getattr(self.model, "base_url", None)
 
     def executor_names(self) -> frozenset[str]:
-        """Return the user's variable names (for the policy's rebinding check), if the executor knows them."""
-        names = getattr(self.executor, "user_names", None)
-        return frozenset(names()) if callable(names) else frozenset()
+        """Return the user's variable names (for the policy's rebinding check)."""
+        return frozenset(self.executor.user_names())
 
     def _decide(self, proposal: CodeProposed) -> tuple[Decision, bool]:
         """Return the decision on a proposed step and whether a person (the approver) made it."""

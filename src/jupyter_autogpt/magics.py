@@ -6,8 +6,11 @@ one-line ``UsageError``. Nothing else lives here.
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import shlex
+import sys
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -21,17 +24,56 @@ from .types import RunConfig
 
 if TYPE_CHECKING:
     from .session import Session
+    from .types import Run
 
-__all__ = ["AutoGPTMagics"]
+__all__ = ["AutoGPTMagics", "Said"]
 
 DEFAULT_MODEL = "openai:gpt-4o-mini"
-SUBCOMMANDS = ("export", "undo", "unload", "last", "help")
+#: Subcommands taking no argument; ``export PATH`` is the other. Any other line is a goal.
+BARE_SUBCOMMANDS = ("undo", "unload", "last", "help")
+EXPORT_SUFFIXES = (".ipynb", ".json")
+#: A shell-like word of the options part: plain characters and quoted stretches (a lone quote too, so an
+#: unbalanced one reaches the parser and becomes a one-line error rather than vanishing).
+_WORD = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*'|["'])+""")
+
+
+class Said(str):
+    """A subcommand's message: a ``str`` that a cell shows as plain text, not as a quoted repr."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _limit_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, not {value}")
+    return value
+
+
+def _limit_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, not {text}")
     return value
 
 
@@ -42,15 +84,17 @@ class AutoGPTMagics(Magics):
     model = Unicode(help="Default model id, provider:model (else $AUTOGPT_MODEL, else openai:gpt-4o-mini)").tag(
         config=True
     )
-    max_steps = CInt(10, help="Default hard limit on model replies per run").tag(config=True)
-    timeout = CFloat(300.0, help="Default per-step execution timeout in seconds (0: none)").tag(config=True)
-    max_time = CFloat(0.0, help="Default time budget of a whole run in seconds (0: none)").tag(config=True)
-    max_tokens = CInt(0, help="Default token budget of a run, prompt + completion (0: none)").tag(config=True)
-    max_cost = CFloat(0.0, help="Default cost budget of a run in USD, estimated from list prices (0: none)").tag(
+    max_steps = CInt(10, min=1, help="Default hard limit on model replies per run").tag(config=True)
+    timeout = CFloat(300.0, min=0.0, help="Default per-step execution timeout in seconds (0: none)").tag(config=True)
+    max_time = CFloat(0.0, min=0.0, help="Default time budget of a whole run in seconds (0: none)").tag(config=True)
+    max_tokens = CInt(0, min=0, help="Default token budget of a run, prompt + completion (0: none)").tag(config=True)
+    max_cost = CFloat(
+        0.0, min=0.0, help="Default cost budget of a run in USD, estimated from list prices (0: none)"
+    ).tag(config=True)
+    base_url = Unicode("", help="Default OpenAI-compatible server URL (else $OPENAI_BASE_URL)").tag(config=True)
+    context_chars = CInt(12_000, min=1, help="Characters of namespace overview in the first prompt").tag(
         config=True
     )
-    base_url = Unicode("", help="Default OpenAI-compatible server URL (else $OPENAI_BASE_URL)").tag(config=True)
-    context_chars = CInt(12_000, help="Characters of namespace overview in the first prompt").tag(config=True)
     vision = Bool(False, help="Send plots to the model as images (vision-capable models)").tag(config=True)
     explain = Bool(False, help="Teaching mode: the model explains each step in plain words").tag(config=True)
     approve = Bool(False, help="Ask before running each step").tag(config=True)
@@ -85,10 +129,10 @@ class AutoGPTMagics(Magics):
     @magic_arguments()
     @argument("-m", "--model", help="Model id provider:model, e.g. openai:gpt-4o-mini, transformers:/path, replay:run.json")
     @argument("--max-steps", type=_positive_int, help="Hard limit on model replies in this run (default 10)")
-    @argument("--timeout", type=float, help="Seconds a single step may run before it is interrupted (default 300; 0: none)")
-    @argument("--max-time", type=float, help="Seconds the whole run may take")
-    @argument("--max-tokens", type=_positive_int, help="Token budget of the run (prompt + completion)")
-    @argument("--max-cost", type=float, help="Cost budget of the run in USD, estimated from list prices")
+    @argument("--timeout", type=_limit_float, help="Seconds one step may run before it is interrupted (default 300; 0: none)")
+    @argument("--max-time", type=_limit_float, help="Seconds the whole run may take, each step included (0: none)")
+    @argument("--max-tokens", type=_limit_int, help="Token budget of the run, prompt + completion (0: none)")
+    @argument("--max-cost", type=_limit_float, help="Cost budget of the run in USD, estimated from list prices (0: none)")
     @argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)")
     @argument("--temperature", type=float, help="Sampling temperature (default: the backend's)")
     @argument("--df", help="Comma-separated variables to focus on: shown first, with a larger budget")
@@ -106,33 +150,42 @@ class AutoGPTMagics(Magics):
 
         The agent looks at your variables (dataframes first), asks the model for the next step, runs the
         Python it writes here, feeds the output or error back, and repeats until it calls
-        ``final_answer(value)``, replies without code, or a budget runs out. The cell returns the run
-        (``_.answer``, ``_.steps``, ``_.status``); ``jupyter_autogpt.last_run()`` gives it later.
-        Interrupt the kernel to stop a run; the steps done are kept.
+        ``final_answer(value)``, replies without code, or a budget runs out (status ``max_steps``;
+        ``_.error`` names the budget). The cell returns the run (``_.answer``, ``_.steps``, ``_.status``);
+        ``jupyter_autogpt.last_run()`` gives it later. Interrupt the kernel to stop a run; the steps done
+        are kept.
 
         Usage::
 
             %%autogpt --model openai:gpt-4o-mini --max-steps 8
             Which region has the highest total revenue (units * price) in `sales`?
 
+            %autogpt --max-steps 4 what's the mean of x?   # a one-line goal, after the options
+
             %autogpt export run.ipynb    # the last run as a notebook (or run.json: its transcript)
             %autogpt undo                # restore variables the last run rebound or deleted
             %autogpt unload              # free local (transformers) models
+            %autogpt last                # the last run again
+            %autogpt help                # this manual
+
+        Only these exact forms are subcommands; any other line is a goal (``%autogpt help me plot x``).
 
         Environment: OPENAI_API_KEY, OPENAI_BASE_URL, AUTOGPT_MODEL.
         """
-        words = shlex.split(line) if line.strip() else []
-        if cell is None and words and words[0] in SUBCOMMANDS:
-            return self._subcommand(words[0], words[1:])
+        if cell is None:
+            subcommand = _subcommand_of(line)
+            if subcommand is not None:
+                return self._subcommand(*subcommand)
+        options, rest = self._split_options(line)
         try:
-            args = parse_argstring(self.autogpt, line)
+            args = parse_argstring(self.autogpt, options)
         except UsageError:
             raise
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        goal = (cell if cell is not None else " ".join(args.goal)).strip()
-        if cell is not None and args.goal:
-            raise UsageError(f"unexpected words after the options: {' '.join(args.goal)!r} (the cell body is the goal)")
+        except ValueError as exc:  # an unbalanced quote in the options
+            raise UsageError(f"cannot read the options {options.strip()!r}: {exc}") from None
+        if cell is not None and rest:
+            raise UsageError(f"unexpected words after the options: {rest!r} (the cell body is the goal)")
+        goal = (cell if cell is not None else _unquote(rest)).strip()
         if not goal:
             raise UsageError("no goal: write it in the cell body under %%autogpt (or after %autogpt on the line)")
         config = self._config(args)
@@ -141,18 +194,39 @@ class AutoGPTMagics(Magics):
         except AutoGPTError as exc:
             raise UsageError(str(exc)) from None
 
+    def _split_options(self, line: str) -> tuple[str, str]:
+        """Split a magic's line into its options and the raw text after them (a one-line goal).
+
+        The goal starts at the first word that is neither an option nor an option's value, or after ``--``;
+        it is kept as typed (apostrophes, quotes and spacing included), never shell-parsed.
+        """
+        takes_value = _options_taking_values(self.autogpt.parser)
+        expect_value = False
+        for match in _WORD.finditer(line):
+            word = match.group()
+            if expect_value:
+                expect_value = False
+            elif word == "--":
+                return line[: match.start()], line[match.end() :].strip()
+            elif word.startswith("-"):
+                expect_value = "=" not in word and _resolve(word, takes_value)
+            else:
+                return line[: match.start()], line[match.start() :].strip()
+        return line, ""
+
     def _config(self, args: Any) -> RunConfig:
         def pick(value: Any, fallback: Any) -> Any:
             return fallback if value is None else value
 
+        # 0 means "no limit" for every budget, on the command line as in %config.
         focus = tuple(n.strip() for n in (args.df or "").split(",") if n.strip())
         return RunConfig(
             model=args.model or self.model,
             max_steps=pick(args.max_steps, self.max_steps),
             timeout=pick(args.timeout, self.timeout) or None,
-            max_time=pick(args.max_time, self.max_time or None),
-            max_tokens=pick(args.max_tokens, self.max_tokens or None),
-            max_cost=pick(args.max_cost, self.max_cost or None),
+            max_time=pick(args.max_time, self.max_time) or None,
+            max_tokens=pick(args.max_tokens, self.max_tokens) or None,
+            max_cost=pick(args.max_cost, self.max_cost) or None,
             base_url=args.base_url or self.base_url or None,
             temperature=args.temperature,
             context_chars=pick(args.context_chars, self.context_chars),
@@ -164,45 +238,82 @@ class AutoGPTMagics(Magics):
             insert_cells=self.insert_cells and not args.no_cells,
         )
 
-    def _subcommand(self, name: str, rest: list[str]) -> Any:
+    def _subcommand(self, name: str, path: str | None) -> Any:
         try:
             if name == "export":
-                return self._export(rest)
+                assert path is not None
+                return self._export(path)
             if name == "unload":
-                return _unload()
+                return Said(f"unloaded {_free_local_models()} local model(s)")
             if name == "last":
-                return _last_run()
+                return _last_run() or Said("no %%autogpt run in this kernel yet")
             if name == "undo":
-                executor = self.session.last_executor
-                if executor is None:
+                from .session import last_undo
+
+                undo = last_undo()
+                if undo is None:
                     raise UsageError("nothing to undo: no %%autogpt run in this kernel yet")
-                return executor.undo().message()
-            print(self.autogpt.__doc__)
-            return None
+                return Said(undo().message())
+            return Said(self.autogpt.__doc__ or "")
         except AutoGPTError as exc:
             raise UsageError(str(exc)) from None
 
-    def _export(self, rest: list[str]) -> str:
-        if len(rest) != 1:
-            raise UsageError("usage: %autogpt export PATH.ipynb | PATH.json")
+    def _export(self, path: str) -> Said:
         run = _last_run()
         if run is None:
             raise UsageError("nothing to export yet: run %%autogpt first")
         from .ui import transcript
 
-        path = transcript.export(run, rest[0])
-        return f"exported {len(run.steps)} step(s) to {path}"
+        written = transcript.export(run, path)
+        return Said(f"exported {len(run.steps)} step(s) to {written}")
 
 
-def _last_run() -> Any:
+def _subcommand_of(line: str) -> tuple[str, str | None] | None:
+    """Return ``(name, export path)`` when the whole line is a subcommand, else ``None`` (the line is a goal)."""
+    words = line.split(maxsplit=1)
+    if len(words) == 1 and words[0] in BARE_SUBCOMMANDS:
+        return words[0], None
+    if len(words) == 2 and words[0] == "export":
+        try:
+            paths = shlex.split(words[1])
+        except ValueError:
+            return None
+        if len(paths) == 1 and paths[0].lower().endswith(EXPORT_SUFFIXES):
+            return "export", paths[0]
+    return None
+
+
+def _options_taking_values(parser: argparse.ArgumentParser) -> dict[str, bool]:
+    """Return each option string of ``parser`` and whether it takes a value (``--model x``, not ``--vision``)."""
+    return {
+        option: action.nargs != 0
+        for action in parser._actions  # argparse has no public list of its actions
+        for option in action.option_strings
+    }
+
+
+def _resolve(word: str, takes_value: dict[str, bool]) -> bool:
+    """Return whether the option ``word`` (maybe an unambiguous prefix, as argparse allows) takes a value."""
+    if word in takes_value:
+        return takes_value[word]
+    matches = [v for option, v in takes_value.items() if option.startswith(word) and word.startswith("--")]
+    return len(matches) == 1 and matches[0]
+
+
+def _unquote(goal: str) -> str:
+    """Return ``goal`` without the quotes around it, when one pair encloses all of it (``%autogpt "…"``)."""
+    if len(goal) >= 2 and goal[0] == goal[-1] and goal[0] in "\"'" and goal[0] not in goal[1:-1]:
+        return goal[1:-1]
+    return goal
+
+
+def _last_run() -> Run | None:
     from .session import last_run
 
     return last_run()
 
 
-def _unload() -> str:
-    import sys
-
+def _free_local_models() -> int:
+    """Free the local models loaded in this process (only if the transformers backend was ever imported)."""
     module = sys.modules.get("jupyter_autogpt.models.transformers")
-    freed = module.unload() if module is not None else 0
-    return f"unloaded {freed} local model(s)"
+    return module.unload() if module is not None else 0

@@ -6,26 +6,31 @@ The one module that imports concrete pieces of every layer.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import models, prompts
 from .agent import Agent
 from .errors import RunCancelled
-from .events import CodeProposed, Event, RunFinished
+from .events import CodeProposed, Event, FinalAnswer, ModelReplied, RunFinished, RunStarted, StepFinished
 from .execution.ipython import IPythonExecutor
-from .types import Decision, Run, RunConfig
+from .execution.undo import UndoReport
+from .redaction import redact
+from .types import Decision, Run, RunConfig, RunStatus, Step, Usage
 from .ui.base import Approving, Renderer, Stoppable
 from .ui.text import TextRenderer
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["Session", "drive", "last_run"]
+__all__ = ["Session", "drive", "last_run", "last_undo"]
 
 log = logging.getLogger(__name__)
 
 _last: Run | None = None
+#: The latest run's executor: its undo log outlives the magics instance (``%reload_ext`` keeps it reachable).
+_last_executor: IPythonExecutor | None = None
 
 
 def last_run() -> Run | None:
@@ -33,64 +38,158 @@ def last_run() -> Run | None:
     return _last
 
 
+def last_undo() -> Callable[[], UndoReport] | None:
+    """Return the undo of the latest run (restores the variables it rebound or deleted), or ``None`` before one."""
+    return _last_executor.undo if _last_executor is not None else None
+
+
 def drive(events: Generator[Event, None, None], renderers: Sequence[Renderer]) -> Run:
     """Feed every event to every renderer and return the run.
 
     A KeyboardInterrupt that lands while a renderer is busy is thrown into the loop, which ends the run as
-    "interrupted" at once, so the run and its transcript survive wherever the interrupt strikes. A renderer
-    that fails is dropped (logged) rather than allowed to break the run.
+    "interrupted" at once, so the run and its transcript survive wherever the interrupt strikes. Once the
+    loop has sent ``RunFinished`` there is nothing left to stop: an interrupt then only cuts that renderer
+    short. Should the loop itself die without ``RunFinished``, the run is rebuilt from the events it sent.
+    A renderer that fails is dropped (logged, and closed) rather than allowed to break the run.
     """
     live = list(renderers)
-    run: Run | None = None
+    dropped: list[Renderer] = []
+    record = _Record()
     try:
         event = next(events)
         while True:
             try:
-                for renderer in list(live):
-                    _feed(renderer, event, live)
-                if isinstance(event, RunFinished):
-                    run = event.run
-                event = next(events)
+                record.note(event)
+                interrupted = _feed_all(live, dropped, event)
             except KeyboardInterrupt:
-                event = events.throw(KeyboardInterrupt())
+                interrupted = True
+            # Throw only into a loop that can still stop: after RunFinished it is done, and so is the run.
+            event = events.throw(KeyboardInterrupt()) if interrupted and record.run is None else next(events)
     except StopIteration:
         pass
+    except (KeyboardInterrupt, Exception) as exc:  # the loop broke its promise of a RunFinished
+        if record.run is None and not record.rebuild(exc):
+            raise
     finally:
-        for renderer in live:
+        _close_loop(events)
+        for renderer in live + dropped:
             _close(renderer)
-    assert run is not None, "the agent loop ended without RunFinished"
-    return run
+    if record.run is None:
+        raise RuntimeError("the agent loop ended without RunFinished")
+    return record.run
 
 
-def _feed(renderer: Renderer, event: Event, live: list[Renderer]) -> None:
+def _feed_all(live: list[Renderer], dropped: list[Renderer], event: Event) -> bool:
+    """Give ``event`` to each live renderer; return whether an interrupt landed in one of them.
+
+    The renderers after an interrupted one skip this event: they see the events the stopping loop sends
+    next (or, after ``RunFinished``, nothing more).
+    """
+    for renderer in list(live):
+        try:
+            renderer.handle(event)
+        except KeyboardInterrupt:
+            return True
+        except Exception:
+            log.exception("renderer %r failed; it stops showing this run", renderer)
+            live.remove(renderer)
+            dropped.append(renderer)
+    return False
+
+
+def _close_loop(events: Generator[Event, None, None]) -> None:
+    """Close the loop's generator (a no-op once it ended): a loop abandoned midway still restores the namespace."""
     try:
-        renderer.handle(event)
-    except KeyboardInterrupt:
-        raise
-    except Exception:
-        log.exception("renderer %r failed; it stops showing this run", renderer)
-        live.remove(renderer)
+        events.close()
+    except (Exception, KeyboardInterrupt):
+        log.exception("the agent loop failed to close")
+
+
+class _Record:
+    """What ``drive`` learnt from the events: the run, or enough to rebuild it if the loop dies first."""
+
+    def __init__(self) -> None:
+        self.run: Run | None = None
+        self.started: RunStarted | None = None
+        self.steps: list[Step] = []
+        self.usage = Usage()
+        self.answer: FinalAnswer | None = None
+
+    def note(self, event: Event) -> None:
+        if isinstance(event, RunFinished):
+            self.run = event.run
+        elif isinstance(event, RunStarted):
+            self.started = event
+        elif isinstance(event, StepFinished):
+            self.steps.append(event.step)
+        elif isinstance(event, ModelReplied):
+            self.usage = event.total_usage
+        elif isinstance(event, FinalAnswer):
+            self.answer = event
+
+    def rebuild(self, exc: BaseException) -> bool:
+        """Build the run from the events seen, ended by ``exc``; return False if it never started."""
+        if self.started is None:
+            return False
+        if self.answer is not None:
+            status: RunStatus = "finished"
+            error = None
+        elif isinstance(exc, KeyboardInterrupt):
+            status, error = "interrupted", "interrupted by the user"
+        else:
+            log.error("the agent loop failed", exc_info=exc)
+            status, error = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        start = self.started
+        self.run = Run(
+            goal=start.goal, model=start.model, status=status, steps=tuple(self.steps),
+            answer=self.answer.answer if self.answer is not None else None, usage=self.usage, id=start.run_id,
+            config=start.config, started_at=start.started_at, duration=time.time() - start.started_at,
+            error=redact(error) if error else None,
+        )
+        return True
 
 
 def _close(renderer: Renderer) -> None:
     try:
         renderer.close()
-    except Exception:
+    except (Exception, KeyboardInterrupt):  # one renderer's close must not keep the others open or lose the run
         log.exception("renderer %r failed to close", renderer)
 
 
-def _stdin_approver(ask: Callable[[str], str]) -> Callable[[CodeProposed], Decision]:
-    """Return an approver that asks at a text prompt (terminal IPython, or a kernel that allows stdin)."""
+#: Answers to the text prompt, by their first word (a ``y``/``n`` prefix counts too: "yes please", "nope").
+_STOP_WORDS = frozenset({"s", "stop", "q", "quit"})
+_EDIT_WORDS = frozenset({"e", "edit"})
+
+
+def _stdin_approver(
+    ask: Callable[[str], str], say: Callable[[str], None] = print
+) -> Callable[[CodeProposed], Decision]:
+    """Return an approver that asks at a text prompt (terminal IPython, or a kernel that allows stdin).
+
+    ``y…`` (or Enter) runs the step, ``n…`` skips it, ``s``/``stop`` ends the run; other text skips the step
+    and goes to the model as feedback. Editing needs the widget view. It says what it decided.
+    """
 
     def approve(proposal: CodeProposed) -> Decision:
         flags = f" (flagged: {', '.join(proposal.flags)})" if proposal.flags else ""
-        answer = ask(f"\nRun step {proposal.index}{flags}? [y]es / [n]o (skip) / [s]top / or type feedback: ").strip()
-        if answer.lower() in {"", "y", "yes"}:
+        prompt = f"\nRun step {proposal.index}{flags}? [y]es / [n]o (skip) / [s]top / or type feedback: "
+        while True:
+            answer = ask(prompt).strip()
+            words = answer.lower().replace(",", " ").split()
+            first = words[0].strip(".!") if words else ""
+            if first not in _EDIT_WORDS:
+                break
+            say("editing is not available at a text prompt (it needs the widget view); answer y, n, s or feedback")
+        if not first or first.startswith("y"):
+            say(f"→ running step {proposal.index}")
             return Decision("run")
-        if answer.lower() in {"s", "stop", "q"}:
+        if first in _STOP_WORDS:
+            say("→ stopping the run")
             return Decision("stop")
-        if answer.lower() in {"n", "no"}:
+        if first.startswith("n") and len(words) == 1:
+            say(f"→ skipping step {proposal.index}")
             return Decision("skip")
+        say(f"→ skipping step {proposal.index}; your words go to the model as feedback")
         return Decision("skip", feedback=answer)
 
     return approve
@@ -112,7 +211,6 @@ class Session:
         self.shell = shell
         self.view = view
         self.renderer_factories: list[Callable[[RunConfig], Renderer | None]] = []
-        self.last_executor: IPythonExecutor | None = None
 
     def build_model(self, config: RunConfig, **options: Any) -> models.Model:
         """Return the model backend for ``config`` (raises ``ConfigError`` before any run starts)."""
@@ -146,12 +244,12 @@ class Session:
 
     def run(self, goal: str, config: RunConfig, *, model: models.Model | None = None, **model_options: Any) -> Run:
         """Run ``goal`` to its end and return the run; it is also kept as ``last_run()``."""
-        global _last
+        global _last, _last_executor
         model = model or self.build_model(config, **model_options)
         renderers = self.renderers(config)
         stop_sources = [r for r in renderers if isinstance(r, Stoppable)]
         executor = IPythonExecutor(self.shell)
-        self.last_executor = executor  # %autogpt undo reaches the last run's undo log through it
+        _last_executor = executor  # %autogpt undo reaches the latest run's undo log through last_undo()
         agent = Agent(
             model,
             executor,

@@ -5,7 +5,10 @@ Use it in your own tests::
     from jupyter_autogpt.testing import ScriptedModel
     model = ScriptedModel(["```python\\nfinal_answer(41 + 1)\\n```"])
     ...
-    model.assert_all_used()
+    model.assert_all_used()   # also fails if the agent asked for more replies than the script held
+
+A run whose model runs out of script ends as ``"failed"`` (a run survives every failure), so a test that
+does not look at ``run.status`` would still pass; ``assert_all_used`` catches that case too.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from .types import GenerationSettings, Message
 
 __all__ = ["ScriptExhausted", "ScriptedModel", "token_pieces"]
 
-#: A scripted reply: the text, an exception to raise instead, or a function of the messages returning text.
-Reply = Union[str, BaseException, Callable[[Sequence[Message]], str]]
+#: A scripted reply: the text, an exception (instance or class) to raise instead, or a function of the
+#: messages returning text.
+Reply = Union[str, BaseException, type[BaseException], Callable[[Sequence[Message]], str]]
 
 class ScriptExhausted(AssertionError):
     """The agent asked for more replies than the script holds."""
@@ -31,8 +35,8 @@ class ScriptedModel:
     Parameters
     ----------
     replies
-        One entry a request: a string (streamed as token-like pieces), an exception (raised), or a
-        callable taking the messages and returning the reply text.
+        One entry a request: a string (streamed as token-like pieces), an exception instance or class
+        (raised), or a callable taking the messages and returning the reply text.
     id
         The model id shown in runs.
     usage
@@ -44,6 +48,9 @@ class ScriptedModel:
         The messages of every request, in order.
     settings
         The generation settings of every request.
+    exhausted
+        True once the agent asked for a reply past the end of the script (``stream`` then raised
+        ``ScriptExhausted``); ``assert_all_used`` fails from then on.
     """
 
     def __init__(self, replies: Sequence[Reply], id: str = "scripted", usage: bool = True) -> None:
@@ -52,28 +59,38 @@ class ScriptedModel:
         self.usage = usage
         self.calls: list[list[Message]] = []
         self.settings: list[GenerationSettings] = []
+        self.exhausted = False
 
     @property
     def remaining(self) -> int:
         """Return how many replies are left unused."""
-        return len(self.replies) - len(self.calls)
+        return max(0, len(self.replies) - len(self.calls))
 
     def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[Chunk]:
         index = len(self.calls)
         self.calls.append(list(messages))
         self.settings.append(settings)
         if index >= len(self.replies):
+            self.exhausted = True
             raise ScriptExhausted(f"the agent asked for reply {index + 1}, but the script has {len(self.replies)}")
         reply = self.replies[index]
-        if isinstance(reply, BaseException):
-            raise reply
-        text = reply(messages) if callable(reply) else reply
+        if isinstance(reply, (BaseException, type)):
+            raise reply  # an exception instance or class
+        text = reply if isinstance(reply, str) else reply(messages)
         yield from token_pieces(text)
         if self.usage:
             yield estimate_usage(messages, text)
 
     def assert_all_used(self) -> None:
-        """Raise ``AssertionError`` if some scripted replies were never requested."""
+        """Raise ``AssertionError`` unless the agent asked for exactly the scripted replies.
+
+        Fails when some replies were never requested, and when the agent asked for more than the script
+        held (``exhausted``), even though that run itself ended quietly as ``"failed"``.
+        """
+        if self.exhausted:
+            raise ScriptExhausted(
+                f"the agent asked for {len(self.calls)} replies, but the script has {len(self.replies)}"
+            )
         if self.remaining > 0:
             unused = self.replies[len(self.calls) :]
             raise AssertionError(f"{len(unused)} scripted repl{'y' if len(unused) == 1 else 'ies'} unused: {unused!r}")

@@ -10,12 +10,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .redaction import redact
+
 __all__ = [
     "Decision",
     "GenerationSettings",
     "ImageData",
     "Message",
     "Observation",
+    "Policy",
     "Run",
     "RunConfig",
     "RunStatus",
@@ -26,6 +29,8 @@ __all__ = [
 Role = Literal["system", "user", "assistant"]
 RunStatus = Literal["finished", "max_steps", "interrupted", "failed"]
 RUN_STATUSES: tuple[RunStatus, ...] = ("finished", "max_steps", "interrupted", "failed")
+#: When to ask before a step runs: never, only for steps the risk policy flags, or always.
+Policy = Literal["auto", "ask-risky", "ask-all"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ class RunConfig:
     vision: bool = False
     explain: bool = False
     approve: bool = False
-    policy: str = "auto"
+    policy: Policy = "auto"
     insert_cells: bool = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,7 +163,20 @@ class Decision:
 
 @dataclass(frozen=True)
 class Run:
-    """A finished (or stopped) agent run. The cell returns it; ``last_run()`` gives the latest."""
+    """A finished (or stopped) agent run. The cell returns it; ``last_run()`` gives the latest.
+
+    ``status`` is one of four values:
+
+    * ``"finished"``: the model gave an answer (``answer``).
+    * ``"max_steps"``: a budget ran out — the step budget (``--max-steps``) or the token, time or cost
+      budget (``--max-tokens``, ``--max-time``, ``--max-cost``); ``error`` says which, e.g.
+      ``"cost budget used up (about $0.0102 of $0.01, from list prices)"``.
+    * ``"interrupted"``: the user stopped it (kernel interrupt, the Stop button, an approval's stop).
+    * ``"failed"``: the model backend, the model's behaviour or our own code failed; ``error`` says how.
+
+    The answer is shown (``repr``, Markdown, ``answer_text``) with secrets redacted; ``answer`` itself is
+    the object the model's code produced.
+    """
 
     goal: str
     model: str
@@ -179,21 +197,25 @@ class Run:
         return "\n\n".join(s.code for s in self.steps if s.code and not s.skipped)
 
     def summary(self) -> str:
-        """Return a one-line summary: status, steps, tokens and time."""
+        """Return a one-line summary: status, steps, tokens and time.
+
+        A budget stop names its budget next to the status: ``max_steps (cost budget used up …) · 3 steps · …``.
+        """
         n = len(self.steps)
         approx = "~" if self.usage.estimated else ""
+        status = f"{self.status} ({self.error})" if self.status == "max_steps" and self.error else self.status
         line = (
-            f"{self.status} · {n} step{'s' if n != 1 else ''} · "
+            f"{status} · {n} step{'s' if n != 1 else ''} · "
             f"{approx}{self.usage.prompt_tokens:,} in / {approx}{self.usage.completion_tokens:,} out tokens · "
             f"{self.duration:.1f}s · {self.model}"
         )
-        return line + (f" · {self.error}" if self.error else "")
+        return line + (f" · {self.error}" if self.error and status == self.status else "")
 
     def answer_text(self) -> str:
-        """Return the answer as text (``repr`` of a non-string answer)."""
+        """Return the answer as text (``repr`` of a non-string answer), with secrets redacted."""
         if self.answer is None:
             return ""
-        return self.answer if isinstance(self.answer, str) else _safe_repr(self.answer)
+        return redact(self.answer) if isinstance(self.answer, str) else _safe_repr(self.answer)
 
     def __repr__(self) -> str:
         answer = self.answer_text()
@@ -208,8 +230,10 @@ class Run:
 
 
 def _safe_repr(obj: Any, limit: int = 2000) -> str:
+    """Return ``repr(obj)`` redacted, then cut to ``limit`` (redacting first: a cut must not split a secret)."""
     try:
         text = repr(obj)
     except Exception as exc:  # a user object's __repr__ may raise anything
         text = f"<{type(obj).__name__} (repr failed: {type(exc).__name__})>"
+    text = redact(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."

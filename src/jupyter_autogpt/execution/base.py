@@ -15,7 +15,9 @@ class Executor(Protocol):
     """Runs the agent's code and describes the namespace it runs in.
 
     ``start`` makes ``final_answer`` available; ``stop`` restores the namespace as it was (our names
-    removed, hooks restored) and must be safe to call after any failure.
+    removed, hooks restored) and must be safe to call after any failure. ``user_names`` lists the user's
+    variables (the risk policy's rebinding check reads it); ``unseen`` picks the names whose values the
+    overview cannot show in full (an answer about them before any code ran is a guess).
     """
 
     def start(self) -> None: ...
@@ -27,3 +29,7 @@ class Executor(Protocol):
     def overview(self, max_chars: int, focus: Sequence[str] = ()) -> str: ...
 
     def describe(self, names: Sequence[str], max_chars: int) -> str: ...
+
+    def user_names(self) -> list[str]: ...
+
+    def unseen(self, names: Sequence[str]) -> list[str]: ...

@@ -204,7 +204,7 @@ class Agent:
             state.error = (state.error + "; " if state.error else "") + note
 
     def _warn_unpriced(self) -> Iterator[Event]:
-        if self.config.max_cost is not None and estimate_cost(self.model.id, Usage(), self._base_url()) is None:
+        if self.config.max_cost is not None and estimate_cost(self.model.id, Usage()) is None:
             yield Noticed(0, f"the price of {self.model.id} is unknown, so --max-cost cannot be enforced; "
                              "use --max-tokens (or jupyter_autogpt.pricing.set_price)", "warning")
 
@@ -389,10 +389,6 @@ class Agent:
                     usage=usage, model_seconds=seconds, exec_seconds=obs.duration, feedback=decision.feedback,
                     flags=flags)
 
-    def _base_url(self) -> str | None:
-        """Return the server an OpenAI-compatible backend talks to (its prices are unknown unless it is OpenAI)."""
-        return getattr(self.model, "base_url", None)
-
     def executor_names(self) -> frozenset[str]:
         """Return the user's variable names (for the policy's rebinding check)."""
         return frozenset(self.executor.user_names())
@@ -414,7 +410,7 @@ class Agent:
         elapsed = self.clock() - state.started
         if cfg.max_time is not None and elapsed >= cfg.max_time:
             raise BudgetExceeded(f"time budget used up ({elapsed:.0f}s of {cfg.max_time:g}s)")
-        cost = estimate_cost(self.model.id, state.usage, self._base_url()) if cfg.max_cost is not None else None
+        cost = estimate_cost(self.model.id, state.usage) if cfg.max_cost is not None else None
         if cfg.max_cost is not None and cost is not None and cost >= cfg.max_cost:
             raise BudgetExceeded(f"cost budget used up (about ${cost:.4f} of ${cfg.max_cost:g}, from list prices)")
 

@@ -57,19 +57,17 @@ def price_of(model_id: str) -> tuple[float, float] | None:
     return PRICES[max(matches, key=len)]
 
 
-def estimate_cost(model_id: str, usage: Usage, base_url: str | None = None) -> float | None:
+def estimate_cost(model_id: str, usage: Usage) -> float | None:
     """Return the estimated cost of ``usage`` in USD, or ``None`` when the model's price is unknown.
 
-    An ``openai:`` model behind another ``base_url`` (Ollama, vLLM, a proxy) has that server's prices,
-    which we do not know: ``None``.
+    Prices go by model name wherever the model is served: an OpenAI model behind a proxy is estimated at
+    OpenAI's list price, and a model under its own name on Ollama or vLLM has no price (``None``).
 
     Examples
     --------
     >>> estimate_cost("openai:gpt-4o-mini", Usage(1_000_000, 1_000_000))
     0.75
     """
-    if base_url and model_id.startswith("openai:"):
-        return None
     price = price_of(model_id)
     if price is None:
         return None

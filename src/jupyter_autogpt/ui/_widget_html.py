@@ -13,7 +13,7 @@ from typing import Any
 from .. import pricing
 from ..events import RunStarted
 from ..protocol import prose_of, split_fences
-from ..types import ImageData, Observation, Run, RunConfig, Step, Usage
+from ..types import ImageData, Observation, Run, Step, Usage
 
 __all__ = ["code_html", "estimate_cost", "header_html", "markdown_html", "observation_html", "run_html"]
 
@@ -24,11 +24,11 @@ OUTPUT_CHARS = 20_000
 _STATUS_COLORS = {"running": "#1976d2", "finished": "#2e7d32", "interrupted": "#ef6c00", "stopping…": "#ef6c00"}
 
 
-def estimate_cost(model: str, usage: Usage, config: RunConfig | None = None) -> float | None:
+def estimate_cost(model: str, usage: Usage) -> float | None:
     """Return the estimated USD cost of ``usage`` to show, or None where it is unknown or free (local models)."""
     if model.partition(":")[0] in pricing.FREE_PROVIDERS:
         return None
-    return pricing.estimate_cost(model, usage, config.base_url if config is not None else None)
+    return pricing.estimate_cost(model, usage)
 
 
 def pre(text: str, style: str = "") -> str:
@@ -156,7 +156,7 @@ def run_html(run: Run) -> str:
     The goal, the status and every step with its outputs, images included. The answer and the summary line
     are left out: the ``%%autogpt`` cell's result (the run's Markdown) shows them right below, and is saved too.
     """
-    cost = estimate_cost(run.model, run.usage, run.config)
+    cost = estimate_cost(run.model, run.usage)
     facts = [f"<code>{html.escape(run.model)}</code>", f"<b>{html.escape(run.status)}</b>"]
     facts += [f"≈${cost:.4f}"] if cost is not None else []
     return (
@@ -184,7 +184,7 @@ def header_html(start: RunStarted | None, status: str, step: tuple[int, int], us
         f"{max(0.0, now - start.started_at):.1f}s",
         f"{approx}{usage.prompt_tokens:,} in / {approx}{usage.completion_tokens:,} out tokens",
     ]
-    cost = estimate_cost(start.model, usage, start.config)
+    cost = estimate_cost(start.model, usage)
     if cost is not None:
         facts.append(f"≈${cost:.4f}")
     line = " · ".join(f for f in facts if f)

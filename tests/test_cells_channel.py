@@ -121,6 +121,14 @@ def test_a_new_run_closes_the_previous_channel(shell: InteractiveShell) -> None:
     assert frontend.comms[0].closed and not frontend.comms[1].closed
 
 
+def test_closing_the_presence_closes_the_open_channel(shell: InteractiveShell) -> None:
+    frontend, presence = FakeFrontend(), cells._Presence()
+    _run(shell, cells.CellChannel(frontend, presence))
+    presence.close()  # what %unload_ext does through cells.close()
+    assert frontend.comms[0].closed
+    presence.close()  # idempotent: nothing left open
+
+
 def test_outside_a_kernel_the_default_comm_does_nothing(shell: InteractiveShell) -> None:
     _run(shell, cells.CellChannel())  # comm's DummyComm: nothing to talk to, nothing breaks
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -50,3 +51,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     if isinstance(manager.registry.get(AutoGPTMagics.__name__), AutoGPTMagics):
         del manager.registry[AutoGPTMagics.__name__]
     _free_local_models()
+    cells = sys.modules.get("jupyter_autogpt.ui.cells")
+    if cells is not None:
+        cells.close()

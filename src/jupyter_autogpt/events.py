@@ -6,7 +6,7 @@ Standard library only. Names are in the past tense.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Literal, Union
 
 from .types import Observation, Run, RunConfig, Step, Usage
 
@@ -90,7 +90,7 @@ class Noticed:
 
     index: int
     message: str
-    level: str = "info"
+    level: Literal["info", "warning", "retry"] = "info"
 
 
 @dataclass(frozen=True)

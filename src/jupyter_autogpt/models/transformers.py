@@ -221,7 +221,7 @@ class TransformersModel:
         ModelBackendError
             When generation fails (out of memory, a broken model).
         """
-        limit = settings.max_new_tokens or self.max_new_tokens
+        limit = min(settings.max_new_tokens or self.max_new_tokens, self.max_new_tokens)  # a cap, never a raise
         reserve = min(limit, self.context_tokens // 2) if self.context_tokens else limit
         _, ids = self.fit(messages, reserve)
         new_tokens = min(limit, self.context_tokens - len(ids)) if self.context_tokens else limit

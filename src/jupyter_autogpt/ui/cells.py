@@ -85,8 +85,19 @@ class _Presence:
         channel.on_msg(on_msg)
         channel.on_close(on_close)
 
+    def close(self) -> None:
+        """Close the channel still open to the frontend, if any."""
+        channel, self._open = self._open, None
+        if channel is not None:
+            _quietly_close(channel)
+
 
 _presence = _Presence()
+
+
+def close() -> None:
+    """Close this kernel's open cells channel (``%unload_ext jupyter_autogpt``)."""
+    _presence.close()
 
 
 def extension_status() -> Presence:

@@ -11,10 +11,10 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from . import policy
+from .budgets import RunState, check_repeats
 from .errors import (
     AutoGPTError,
     BudgetExceeded,
@@ -51,8 +51,7 @@ from .prompts import (
     with_repeat_note,
 )
 from .protocol import Reply, asks_user, names_in, parse_reply, truncate_middle
-from .redaction import redact
-from .types import Decision, GenerationSettings, Message, Run, RunConfig, RunStatus, Step, Usage
+from .types import Decision, GenerationSettings, Message, Run, RunConfig, Step, Usage
 
 __all__ = ["Agent", "Approver", "run_to_completion"]
 
@@ -67,50 +66,6 @@ _Reply = tuple[str, Usage, float]
 #: Empty replies in a row that get a corrective re-ask; prose re-asks (a question, an answer before any code
 #: ran) get one per run. Every re-ask is a model reply and counts toward ``max_steps``.
 MAX_EMPTY_REPLIES = 2
-MAX_REPEATS = 3
-#: The smallest default reply length of the shipped backends (transformers: 1024 new tokens; OpenAI: the
-#: model's own maximum). The rest of a ``--max-tokens`` budget caps a reply only below it, so the cap never
-#: raises a backend's default.
-DEFAULT_REPLY_TOKENS = 1024
-
-
-@dataclass
-class _State:
-    """The mutable record of a run in progress; ``freeze`` turns it into a ``Run``."""
-
-    run_id: str
-    goal: str
-    config: RunConfig
-    started: float
-    started_wall: float
-    messages: list[Message] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
-    requests: int = 0
-    status: RunStatus = "failed"
-    answer: Any = None
-    error: str | None = None
-    budget: int = 24_000
-    compacted: bool = False
-    prose_reasked: bool = False
-    users: frozenset[str] = frozenset()
-    correction: list[Message] = field(default_factory=list)
-
-    def freeze(self, model_id: str, duration: float) -> Run:
-        return Run(
-            goal=self.goal,
-            model=model_id,
-            status=self.status,
-            steps=tuple(self.steps),
-            answer=self.answer,
-            usage=self.usage,
-            id=self.run_id,
-            config=self.config,
-            started_at=self.started_wall,
-            duration=duration,
-            error=redact(self.error) if self.error else None,
-            messages=tuple(self.messages),
-        )
 
 
 class Agent:
@@ -157,7 +112,7 @@ class Agent:
         Whatever fails (the model, the code, our own code, an interrupt), the executor is stopped (the
         user's namespace and hooks restored) and the run so far, its steps and messages, is kept.
         """
-        state = _State(uuid.uuid4().hex[:12], goal, self.config, self.clock(), time.time())
+        state = RunState(uuid.uuid4().hex[:12], goal, self.config, self.clock(), time.time())
         state.budget = max(4 * self.config.context_chars, 24_000)
         started = False
         try:
@@ -191,7 +146,7 @@ class Agent:
                 log.debug("interrupt while the final answer was shown; the run is kept as finished")
         yield RunFinished(run)
 
-    def _stop_executor(self, state: _State) -> None:
+    def _stop_executor(self, state: RunState) -> None:
         """Stop the executor; an interrupt during the stop gets one more try (the namespace must be restored)."""
         try:
             try:
@@ -210,14 +165,14 @@ class Agent:
 
     # -- the loop ---------------------------------------------------------------------------------------
 
-    def _loop(self, state: _State, first: Message) -> Iterator[Event]:
+    def _loop(self, state: RunState, first: Message) -> Iterator[Event]:
         cfg = self.config
         empties = 0
         shown = 0  # the step whose StepStarted went out: a re-ask continues it rather than starting it again
         while True:
             if self.should_stop():
                 raise RunCancelled("stopped by the user")
-            self._check_budgets(state)
+            state.check_budgets(self.model.id, self.clock())
             if state.requests >= cfg.max_steps:
                 state.status, state.error = "max_steps", f"step budget used up ({cfg.max_steps} model replies)"
                 return
@@ -252,9 +207,9 @@ class Agent:
             if step.observation is not None and step.observation.answered:
                 state.status, state.answer = "finished", step.observation.answer
                 return
-            self._check_repeats(state.steps)
+            check_repeats(state.steps)
 
-    def _prose_nudge(self, state: _State, reply: Reply) -> str | None:
+    def _prose_nudge(self, state: RunState, reply: Reply) -> str | None:
         """Return a corrective message for a code-less reply that is not yet an answer (once a run), else None."""
         if state.prose_reasked:
             return None
@@ -271,7 +226,7 @@ class Agent:
         """Return the names whose values the namespace overview cannot show in full."""
         return list(self.executor.unseen(names)) if names else []
 
-    def _messages(self, state: _State, first: Message) -> list[Message]:
+    def _messages(self, state: RunState, first: Message) -> list[Message]:
         messages = build_messages(self.system_prompt, first, state.steps, state.budget, self.config.vision)
         messages += state.correction
         if state.compacted:  # after a context overflow even the newest step and the overview are cut
@@ -280,7 +235,7 @@ class Agent:
                         for m in messages]
         return messages
 
-    def _ask(self, state: _State, index: int, first: Message) -> Generator[Event, None, _Reply]:
+    def _ask(self, state: RunState, index: int, first: Message) -> Generator[Event, None, _Reply]:
         """Stream one reply, recovering once from a context overflow and once from a dropped stream.
 
         Returns ``(text, usage, seconds)`` as the generator's value. Only a complete reply counts toward
@@ -310,10 +265,10 @@ class Agent:
             return result
 
     def _stream(
-        self, state: _State, index: int, messages: list[Message], parts: list[str]
+        self, state: RunState, index: int, messages: list[Message], parts: list[str]
     ) -> Generator[Event, None, _Reply]:
         settings = GenerationSettings(temperature=self.config.temperature,
-                                      max_new_tokens=self._reply_cap(state, messages))
+                                      max_new_tokens=state.reply_cap(messages))
         started = self.clock()
         usage: Usage | None = None
         for chunk in self.model.stream(messages, settings):
@@ -331,26 +286,8 @@ class Agent:
         yield ModelReplied(index, text, usage, state.usage, seconds)
         return text, usage, seconds
 
-    def _reply_cap(self, state: _State, messages: list[Message]) -> int | None:
-        """Return the rest of the token budget as a cap on the reply, where it is below the backends' defaults."""
-        if self.config.max_tokens is None:
-            return None
-        prompt = estimate_usage(messages, "").prompt_tokens
-        left = max(1, self.config.max_tokens - state.usage.total_tokens - prompt)
-        return left if left < DEFAULT_REPLY_TOKENS else None
-
-    def _step_timeout(self, state: _State) -> float | None:
-        """Return the seconds one step may run: ``--timeout``, cut to what is left of ``--max-time``."""
-        timeout = self.config.timeout
-        if self.config.max_time is None:
-            return timeout
-        left = self.config.max_time - (self.clock() - state.started)
-        if left <= 0:
-            raise BudgetExceeded(f"time budget used up ({self.config.max_time:g}s) before the step's code ran")
-        return left if timeout is None else min(timeout, left)
-
     def _act(
-        self, state: _State, index: int, reply: Reply, usage: Usage, seconds: float
+        self, state: RunState, index: int, reply: Reply, usage: Usage, seconds: float
     ) -> Generator[Event, None, Step]:
         """Approve and execute the reply's code; return the finished ``Step``."""
         assert reply.code is not None
@@ -377,7 +314,7 @@ class Agent:
             notes.append(f"Flagged by the risk policy ({described}); it ran because --policy is auto.")
             yield Noticed(index, f"step {index} ran with risk flags: {described} (--policy auto; "
                                  "%autogpt undo restores rebound or deleted variables)", "warning")
-        obs = self.executor.run(code, timeout=self._step_timeout(state))
+        obs = self.executor.run(code, timeout=state.step_timeout(self.clock()))
         if obs.changed:
             described = self.executor.describe(obs.changed, max(500, self.config.context_chars // 4))
             if described:
@@ -402,26 +339,6 @@ class Agent:
         if self.approver is None:
             raise RunCancelled("this step needs approval but no way to ask was available")
         return self.approver(proposal), True
-
-    def _check_budgets(self, state: _State) -> None:
-        cfg = self.config
-        if cfg.max_tokens is not None and state.usage.total_tokens >= cfg.max_tokens:
-            raise BudgetExceeded(f"token budget used up ({state.usage.total_tokens:,} of {cfg.max_tokens:,})")
-        elapsed = self.clock() - state.started
-        if cfg.max_time is not None and elapsed >= cfg.max_time:
-            raise BudgetExceeded(f"time budget used up ({elapsed:.0f}s of {cfg.max_time:g}s)")
-        cost = estimate_cost(self.model.id, state.usage) if cfg.max_cost is not None else None
-        if cfg.max_cost is not None and cost is not None and cost >= cfg.max_cost:
-            raise BudgetExceeded(f"cost budget used up (about ${cost:.4f} of ${cfg.max_cost:g}, from list prices)")
-
-    @staticmethod
-    def _check_repeats(steps: list[Step]) -> None:
-        tail = steps[-MAX_REPEATS:]
-        if len(tail) == MAX_REPEATS and all(s.error and s.code == tail[0].code for s in tail):
-            raise ModelBehaviourError(
-                f"the model proposed the same failing code {MAX_REPEATS} times in a row; "
-                "try a clearer goal or another model"
-            )
 
 
 def run_to_completion(agent: Agent, goal: str) -> Run:

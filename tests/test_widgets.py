@@ -511,3 +511,13 @@ def test_markdown_renders_tilde_and_long_fences_as_code() -> None:
     out = markdown_html("Before\n\n~~~text\na ~~~ b\n~~~\n\n````\nx = '```'\n````\n\nAfter")
     assert out.count("<pre") == 2 and "<p>Before</p>" in out and "<p>After</p>" in out
     assert "a ~~~ b" in out and "~~~</p>" not in out
+
+
+def test_oversized_html_is_never_cut_mid_markup() -> None:
+    from jupyter_autogpt.ui._widget_html import OUTPUT_CHARS, observation_html
+
+    table = "<table>" + "<tr><td>cell</td></tr>" * (OUTPUT_CHARS // 10) + "</table>"
+    shown = observation_html(Observation(displays=({"text/html": table},)))
+    assert "<table>" not in shown and "too long to show here" in shown
+    small = observation_html(Observation(displays=({"text/html": "<b>ok</b>"},)))
+    assert "<b>ok</b>" in small

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import pricing
 from ..events import RunStarted
-from ..protocol import prose_of, split_fences
+from ..protocol import prose_of, split_fences, truncate_middle
 from ..types import ImageData, Observation, Run, Step, Usage
 
 __all__ = ["code_html", "estimate_cost", "header_html", "markdown_html", "observation_html", "run_html"]
@@ -106,18 +106,19 @@ def image_html(image: ImageData) -> str:
 
 
 def _clip(text: str, limit: int = OUTPUT_CHARS) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit // 2] + f"\n… ({len(text) - limit:,} chars) …\n" + text[-limit // 2 :]
+    return truncate_middle(text, limit)
 
 
 def _display_html(bundle: dict[str, Any]) -> str:
-    if isinstance(bundle.get("text/html"), str):
-        return f'<div style="overflow-x: auto;">{_clip(bundle["text/html"])}</div>'
+    html_text = bundle.get("text/html")
+    if isinstance(html_text, str) and len(html_text) <= OUTPUT_CHARS:  # cutting markup could break the page
+        return f'<div style="overflow-x: auto;">{html_text}</div>'
     if isinstance(bundle.get("text/markdown"), str):
         return markdown_html(bundle["text/markdown"])
     if any(k.startswith("image/") for k in bundle):
         return ""  # images come separately, as ``Observation.images``
+    if isinstance(html_text, str) and "text/plain" not in bundle:
+        return pre(f"[HTML output of {len(html_text):,} characters, too long to show here]")
     return pre(_clip(str(bundle.get("text/plain", ""))))
 
 

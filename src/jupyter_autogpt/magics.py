@@ -179,8 +179,6 @@ class AutoGPTMagics(Magics):
         options, rest = self._split_options(line)
         try:
             args = parse_argstring(self.autogpt, options)
-        except UsageError:
-            raise
         except ValueError as exc:  # an unbalanced quote in the options
             raise UsageError(f"cannot read the options {options.strip()!r}: {exc}") from None
         if cell is not None and rest:

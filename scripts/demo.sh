@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the main job: examples/demo.ipynb executed end to end in a real kernel (offline: a recorded model run).
+# Run the main job: example_notebooks/demo.ipynb executed end to end in a real kernel (offline: a recorded model run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh demo

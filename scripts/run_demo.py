@@ -1,4 +1,4 @@
-"""Execute examples/demo.ipynb end to end in a real kernel and print the agent's answer.
+"""Execute example_notebooks/demo.ipynb end to end in a real kernel and print the agent's answer.
 
 Offline by default (a recorded run); set AUTOGPT_MODEL=openai:gpt-4o-mini and OPENAI_API_KEY for a live model.
 """
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    source = ROOT / "examples" / "demo.ipynb"
+    source = ROOT / "example_notebooks" / "demo.ipynb"
     target = ROOT / "artifacts" / "demo.out.ipynb"
     target.parent.mkdir(exist_ok=True)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")

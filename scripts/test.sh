@@ -8,7 +8,7 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium unavailable: browser tests will skip"
 fi
 export PATH="$PWD/.venv/bin:$PATH"
-ruff check src tests benchmarks scripts
+ruff check jupyter_autogpt tests benchmarks scripts labextension/test/fixtures
 mypy
 lint-imports
 if [ -f labextension/package.json ]; then (cd labextension && npm test --silent); fi

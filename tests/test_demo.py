@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 
 pytestmark = pytest.mark.kernel
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "example_notebooks"
 
 
 def test_the_demo_notebook_answers_offline(tmp_path, monkeypatch) -> None:

@@ -1,7 +1,7 @@
 /**
  * The kernel's cells channel: a comm the kernel opens at the start of each `%%autogpt` run.
  *
- * Protocol 1 (see `src/jupyter_autogpt/ui/cells.py`): the open carries `{type: "run", run_id, ...}`; we
+ * Protocol 1 (see `jupyter_autogpt/ui/cells.py`): the open carries `{type: "run", run_id, ...}`; we
  * answer `{type: "hello"}`, find the calling cell from the message's `parent_header.msg_id`, delete the
  * cells an earlier run of that cell inserted, then insert each `{type: "step"}` as a code cell below it.
  */

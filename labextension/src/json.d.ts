@@ -1,4 +1,4 @@
-/** The transcript schema, shared with Python (src/jupyter_autogpt/schema/run.schema.json). */
+/** The transcript schema, shared with Python (jupyter_autogpt/schema/run.schema.json). */
 declare module '*.schema.json' {
   const schema: {
     'x-mime-type': string;

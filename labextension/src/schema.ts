@@ -1,11 +1,11 @@
 /**
- * The run transcript, as defined once by `src/jupyter_autogpt/schema/run.schema.json`.
+ * The run transcript, as defined once by `jupyter_autogpt/schema/run.schema.json`.
  *
  * The names shared with the kernel (MIME type, comm target, cell tag, metadata key) are read from the
  * schema itself; the interfaces below are written by hand from it (a jest test checks them against a
  * schema-valid fixture that the Python tests validate).
  */
-import schema from '../../src/jupyter_autogpt/schema/run.schema.json';
+import schema from '../../jupyter_autogpt/schema/run.schema.json';
 
 export const MIME_TYPE: string = schema['x-mime-type'];
 export const COMM_TARGET: string = schema['x-comm-target'];

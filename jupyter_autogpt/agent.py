@@ -37,6 +37,7 @@ from .events import (
     StepStarted,
 )
 from .execution.base import Executor
+from .limits import changed_variables_chars, cut_middle, history_chars, overflow_message_chars
 from .models.base import Model, estimate_usage
 from .pricing import estimate_cost
 from .prompts import (
@@ -50,7 +51,7 @@ from .prompts import (
     reply_notes,
     with_repeat_note,
 )
-from .protocol import Reply, asks_user, names_in, parse_reply, truncate_middle
+from .protocol import Reply, asks_user, names_in, parse_reply
 from .types import Decision, GenerationSettings, Message, Run, RunConfig, Step, Usage
 
 __all__ = ["Agent", "Approver", "run_to_completion"]
@@ -113,7 +114,7 @@ class Agent:
         user's namespace and hooks restored) and the run so far, its steps and messages, is kept.
         """
         state = RunState(uuid.uuid4().hex[:12], goal, self.config, self.clock(), time.time())
-        state.budget = max(4 * self.config.context_chars, 24_000)
+        state.budget = history_chars(self.config.context_chars)
         started = False
         try:
             yield RunStarted(state.run_id, goal, self.model.id, self.config, state.started_wall)
@@ -230,8 +231,8 @@ class Agent:
         messages = build_messages(self.system_prompt, first, state.steps, state.budget, self.config.vision)
         messages += state.correction
         if state.compacted:  # after a context overflow even the newest step and the overview are cut
-            limit = max(1_000, state.budget // 8)
-            messages = [m if m.role == "system" else replace(m, content=truncate_middle(m.content, limit))
+            limit = overflow_message_chars(state.budget)
+            messages = [m if m.role == "system" else replace(m, content=cut_middle(m.content, limit))
                         for m in messages]
         return messages
 
@@ -316,7 +317,7 @@ class Agent:
                                  "%autogpt undo restores rebound or deleted variables)", "warning")
         obs = self.executor.run(code, timeout=state.step_timeout(self.clock()))
         if obs.changed:
-            described = self.executor.describe(obs.changed, max(500, self.config.context_chars // 4))
+            described = self.executor.describe(obs.changed, changed_variables_chars(self.config.context_chars))
             if described:
                 notes.append("Changed variables:\n" + described)
         obs = replace(obs, flags=flags)

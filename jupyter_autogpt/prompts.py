@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .protocol import Reply, truncate_middle
+from .limits import COMPACT_OUTPUT_CHARS, COMPACT_STEPS, DISPLAY_CHARS, FULL_STEPS, STEP_OUTPUT_CHARS, cut_middle
+from .protocol import Reply
 from .types import Message, Observation, Step
 
 __all__ = [
@@ -54,14 +55,6 @@ def system_prompt(explain: bool = False) -> str:
     return SYSTEM_PROMPT + (EXPLAIN_PROMPT if explain else "")
 
 
-STEP_OUTPUT_CHARS = 4_000
-#: Each displayed value or result (e.g. a DataFrame's text repr) is cut to this, so one table cannot fill a step.
-DISPLAY_CHARS = 2_000
-COMPACT_OUTPUT_CHARS = 300
-#: Steps shown in full at the end of the history; older ones are compacted (keeps prompts flat in long runs).
-FULL_STEPS = 3
-#: Compacted steps kept before the full ones; older steps shrink to one note.
-COMPACT_STEPS = 4
 
 
 def first_message(goal: str, overview: str) -> Message:
@@ -80,11 +73,11 @@ def render_observation(obs: Observation, limit: int = STEP_OUTPUT_CHARS, notes: 
     for bundle in obs.displays:
         text = bundle.get("text/markdown") or bundle.get("text/plain")
         if text:
-            parts.append("display:\n" + truncate_middle(str(text).rstrip(), DISPLAY_CHARS))
+            parts.append("display:\n" + cut_middle(str(text).rstrip(), DISPLAY_CHARS))
     if obs.images:
         parts.append(f"[{len(obs.images)} image(s) displayed, e.g. a plot]")
     if obs.result is not None:
-        parts.append("result:\n" + truncate_middle(obs.result.rstrip(), DISPLAY_CHARS))
+        parts.append("result:\n" + cut_middle(obs.result.rstrip(), DISPLAY_CHARS))
     if obs.error:
         parts.append("error:\n" + obs.error.rstrip())
     if obs.changed:
@@ -93,17 +86,17 @@ def render_observation(obs: Observation, limit: int = STEP_OUTPUT_CHARS, notes: 
     if obs.answered:
         parts.append("final_answer() was called; the run ends.")
     body = "\n\n".join(parts) if parts else "(the code ran and printed nothing)"
-    return truncate_middle(body, limit)
+    return cut_middle(body, limit)
 
 
 def render_step(step: Step, compact: bool = False) -> list[Message]:
     """Return the messages one step contributes to the history; ``compact`` keeps code, errors, short results."""
     if compact:
-        reply = f"```python\n{step.code}\n```" if step.code else truncate_middle(step.reply, COMPACT_OUTPUT_CHARS)
+        reply = f"```python\n{step.code}\n```" if step.code else cut_middle(step.reply, COMPACT_OUTPUT_CHARS)
         if step.error:
-            out = "error: " + truncate_middle(step.error.strip().splitlines()[-1], COMPACT_OUTPUT_CHARS)
+            out = "error: " + cut_middle(step.error.strip().splitlines()[-1], COMPACT_OUTPUT_CHARS)
         else:
-            out = truncate_middle(step.output, COMPACT_OUTPUT_CHARS) + "\n[older output shortened]"
+            out = cut_middle(step.output, COMPACT_OUTPUT_CHARS) + "\n[older output shortened]"
     else:
         reply, out = step.reply, step.output
     messages = [Message("assistant", reply)]
@@ -154,7 +147,7 @@ def _omitted_note(omitted: Sequence[Step]) -> Message:
     changed = dict.fromkeys(n for s in omitted if s.observation for n in s.observation.changed)
     names = f"; variables they changed: {', '.join(changed)}" if changed else ""
     text = f"[{len(omitted)} earlier step(s) omitted to fit the context{names}]"
-    return Message("user", truncate_middle(text, COMPACT_OUTPUT_CHARS))
+    return Message("user", cut_middle(text, COMPACT_OUTPUT_CHARS))
 
 
 # -- corrective messages: what the loop tells a model whose reply it cannot use ---------------------------

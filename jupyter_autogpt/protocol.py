@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "prose_of", "split_fences", "truncate_middle"]
+__all__ = ["CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "prose_of", "split_fences"]
 
 CODE_LANGUAGES = frozenset({"", "python", "py", "python3", "ipython", "ipython3", "pycon"})
 
@@ -100,18 +100,6 @@ def parse_reply(text: str) -> Reply:
     if not code.strip():
         return Reply(text=text, code=None, blocks=len(python))
     return Reply(text=text, code=code, blocks=len(python), unclosed=not closed)
-
-
-def truncate_middle(text: str, limit: int) -> str:
-    """Return ``text`` cut in the middle to about ``limit`` characters, saying how much was removed."""
-    if len(text) <= limit:
-        return text
-    head = max(0, limit * 2 // 3)
-    tail = max(0, limit - head)
-    removed = len(text) - head - tail
-    lines = text[head : len(text) - tail].count("\n")
-    note = f"\n... [{removed:,} characters, {lines:,} lines cut] ...\n"
-    return text[:head] + note + (text[-tail:] if tail else "")
 
 
 # A reply that asks the user something: nobody can answer while a run goes on.

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .limits import ANSWER_REPR_CHARS, clip
 from .redaction import redact
 
 __all__ = [
@@ -229,11 +230,11 @@ class Run:
         return f"{answer}\n\n<sub>{self.summary()}</sub>"
 
 
-def _safe_repr(obj: Any, limit: int = 2000) -> str:
+def _safe_repr(obj: Any, limit: int = ANSWER_REPR_CHARS) -> str:
     """Return ``repr(obj)`` redacted, then cut to ``limit`` (redacting first: a cut must not split a secret)."""
     try:
         text = repr(obj)
     except Exception as exc:  # a user object's __repr__ may raise anything
         text = f"<{type(obj).__name__} (repr failed: {type(exc).__name__})>"
     text = redact(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return clip(text, limit)

@@ -451,7 +451,8 @@ def test_displayed_wide_frame_reaches_the_model_as_bounded_text(shell: Any) -> N
 
 
 def test_prompt_history_is_flat_once_the_compaction_window_is_full() -> None:
-    from jupyter_autogpt.prompts import COMPACT_STEPS, FULL_STEPS, build_messages
+    from jupyter_autogpt.limits import COMPACT_STEPS, FULL_STEPS
+    from jupyter_autogpt.prompts import build_messages
     from jupyter_autogpt.types import Message, Observation, Step
 
     steps = [

@@ -514,7 +514,8 @@ def test_markdown_renders_tilde_and_long_fences_as_code() -> None:
 
 
 def test_oversized_html_is_never_cut_mid_markup() -> None:
-    from jupyter_autogpt.ui._widget_html import OUTPUT_CHARS, observation_html
+    from jupyter_autogpt.limits import VIEW_OUTPUT_CHARS as OUTPUT_CHARS
+    from jupyter_autogpt.ui._widget_html import observation_html
 
     table = "<table>" + "<tr><td>cell</td></tr>" * (OUTPUT_CHARS // 10) + "</table>"
     shown = observation_html(Observation(displays=({"text/html": table},)))

@@ -21,7 +21,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from .. import policy
-from ..protocol import truncate_middle
+from ..limits import CAPTURE_CHARS, cut_middle
 from ..redaction import redact
 from ..types import Observation
 from . import inspect, outputs
@@ -31,8 +31,6 @@ from .undo import UndoLog, UndoReport
 __all__ = ["IPythonExecutor"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-#: Displayed text kept per output before the prompt-level cut (bounds memory for huge outputs).
-CAPTURE_CHARS = 100_000
 #: Seconds past ``--timeout`` that count as "held by a native call" rather than ordinary signal latency.
 NATIVE_HOLD = 0.5
 _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "final_answer"})
@@ -250,7 +248,7 @@ class IPythonExecutor:
 
     def _clean(self, text: str) -> str:
         # redact before cutting, so a cut can never leave half a secret behind
-        return truncate_middle(redact(_ANSI.sub("", text or "")), self.output_chars)
+        return cut_middle(redact(_ANSI.sub("", text or "")), self.output_chars)
 
 
 def _small(value: Any) -> bool:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..protocol import truncate_middle
+from ..limits import RICH_CHARS, cut_middle
 from ..redaction import redact_data
 from ..types import ImageData
 
@@ -26,8 +26,6 @@ __all__ = ["DISPLAY_TYPES", "RICH_CHARS", "displays", "figure_numbers", "kept_mi
 DISPLAY_TYPES = frozenset(
     {"text/plain", "text/markdown", "text/html", "text/latex", "image/svg+xml", "application/json"}
 )
-#: Characters a rich payload may take before it is dropped (its ``text/plain`` is kept).
-RICH_CHARS = 100_000
 _IMAGE_TYPES = ("image/png", "image/jpeg")
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -65,7 +63,7 @@ def _bounded(bundle: dict[str, Any], text_chars: int) -> dict[str, Any]:
             notes.append(f"[{mime} output of {size:,} characters not kept: larger than {RICH_CHARS:,}]")
     if "text/plain" in bundle or notes:
         text = "\n".join([str(bundle.get("text/plain", "")), *notes]).strip("\n")
-        bundle["text/plain"] = truncate_middle(text, text_chars)
+        bundle["text/plain"] = cut_middle(text, text_chars)
     return bundle
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from .. import pricing
 from ..events import RunStarted
-from ..protocol import prose_of, split_fences, truncate_middle
+from ..limits import VIEW_ERROR_CHARS, VIEW_OUTPUT_CHARS, cut_middle
+from ..protocol import prose_of, split_fences
 from ..types import ImageData, Observation, Run, Step, Usage
 
 __all__ = ["code_html", "estimate_cost", "header_html", "markdown_html", "observation_html", "run_html"]
@@ -20,7 +21,6 @@ __all__ = ["code_html", "estimate_cost", "header_html", "markdown_html", "observ
 MONO = "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
 PRE = f"margin: 4px 0; padding: 6px 8px; white-space: pre-wrap; word-break: break-word; {MONO}"
 BOX = "background: var(--jp-layout-color2, #f5f5f5); border-radius: 4px;"
-OUTPUT_CHARS = 20_000
 _STATUS_COLORS = {"running": "#1976d2", "finished": "#2e7d32", "interrupted": "#ef6c00", "stopping…": "#ef6c00"}
 
 
@@ -105,13 +105,10 @@ def image_html(image: ImageData) -> str:
     return f'<img src="data:{image.mime};base64,{image.data}" style="max-width: 100%; margin: 4px 0;">'
 
 
-def _clip(text: str, limit: int = OUTPUT_CHARS) -> str:
-    return truncate_middle(text, limit)
-
 
 def _display_html(bundle: dict[str, Any]) -> str:
     html_text = bundle.get("text/html")
-    if isinstance(html_text, str) and len(html_text) <= OUTPUT_CHARS:  # cutting markup could break the page
+    if isinstance(html_text, str) and len(html_text) <= VIEW_OUTPUT_CHARS:  # cutting markup could break the page
         return f'<div style="overflow-x: auto;">{html_text}</div>'
     if isinstance(bundle.get("text/markdown"), str):
         return markdown_html(bundle["text/markdown"])
@@ -119,20 +116,20 @@ def _display_html(bundle: dict[str, Any]) -> str:
         return ""  # images come separately, as ``Observation.images``
     if isinstance(html_text, str) and "text/plain" not in bundle:
         return pre(f"[HTML output of {len(html_text):,} characters, too long to show here]")
-    return pre(_clip(str(bundle.get("text/plain", ""))))
+    return pre(cut_middle(str(bundle.get("text/plain", "")), VIEW_OUTPUT_CHARS))
 
 
 def observation_html(obs: Observation) -> str:
     """Return what a step's code printed, displayed and raised, images and tables included."""
     parts = []
     if obs.stdout.strip():
-        parts.append(pre(_clip(obs.stdout.rstrip())))
+        parts.append(pre(cut_middle(obs.stdout.rstrip(), VIEW_OUTPUT_CHARS)))
     if obs.stderr.strip():
-        parts.append(pre(_clip(obs.stderr.rstrip()), "color: var(--jp-warn-color0, #b26b00);"))
+        parts.append(pre(cut_middle(obs.stderr.rstrip(), VIEW_OUTPUT_CHARS), "color: var(--jp-warn-color0, #b26b00);"))
     parts += [_display_html(d) for d in obs.displays]
     parts += [image_html(i) for i in obs.images]
     if obs.error:
-        parts.append(pre(_clip(obs.error.rstrip(), 4000), "color: var(--jp-error-color1, #c62828);"))
+        parts.append(pre(cut_middle(obs.error.rstrip(), VIEW_ERROR_CHARS), "color: var(--jp-error-color1, #c62828);"))
     body = "".join(p for p in parts if p) or '<i style="opacity: .6;">(no output)</i>'
     return f'<div style="font-size: 90%;">{body}<div style="opacity: .6;">{obs.duration:.2f}s</div></div>'
 
@@ -147,7 +144,7 @@ def step_html(step: Step) -> str:
     if step.observation is not None:
         parts.append(observation_html(step.observation))
     elif step.output.strip() and step.code:
-        parts.append(pre(_clip(step.output)))
+        parts.append(pre(cut_middle(step.output, VIEW_OUTPUT_CHARS)))
     return f"<details><summary><b>{html.escape(title)}</b></summary>{''.join(parts)}</details>"
 
 

@@ -17,20 +17,12 @@ from ..events import (
     RunStarted,
     StepStarted,
 )
+from ..limits import clip_lines
 from ..protocol import prose_of
 from ..types import Run, Step
 
 __all__ = ["TextRenderer", "markdown_transcript"]
 
-OUTPUT_LINES = 30
-
-
-def _clip_lines(text: str, limit: int = OUTPUT_LINES) -> str:
-    lines = text.rstrip().splitlines()
-    if len(lines) <= limit:
-        return "\n".join(lines)
-    half = limit // 2
-    return "\n".join([*lines[:half], f"... ({len(lines) - limit} lines)", *lines[-half:]])
 
 
 class TextRenderer:
@@ -82,7 +74,7 @@ class TextRenderer:
                 self._pending = ""
             self._write(f"[{event.level}] {event.message}{discarded}\n")
         elif isinstance(event, FinalAnswer):
-            self._write(f"\n✔ answer: {_clip_lines(event.text, 10)}\n")
+            self._write(f"\n✔ answer: {clip_lines(event.text, 10)}\n")
         elif isinstance(event, RunFinished):
             self._write(f"■ {event.run.summary()}\n")
 
@@ -93,9 +85,9 @@ class TextRenderer:
         if obs.images:
             shown += f"\n[{len(obs.images)} image(s)]"
         if shown.strip():
-            self._write("┆ " + _clip_lines(shown).replace("\n", "\n┆ ") + "\n")
+            self._write("┆ " + clip_lines(shown).replace("\n", "\n┆ ") + "\n")
         if obs.error:
-            self._write("✗ " + _clip_lines(obs.error, 12).replace("\n", "\n  ") + "\n")
+            self._write("✗ " + clip_lines(obs.error, 12).replace("\n", "\n  ") + "\n")
 
     def close(self) -> None:
         if self._pending:
@@ -112,7 +104,7 @@ def _step_markdown(step: Step) -> str:
         label = " (skipped)" if step.skipped else ""
         parts.append(f"```python\n{step.code}\n```{label}")
         if step.output.strip():
-            parts.append("<details><summary>output</summary>\n\n```text\n" + _clip_lines(step.output, 40) + "\n```\n</details>")
+            parts.append("<details><summary>output</summary>\n\n```text\n" + clip_lines(step.output, 40) + "\n```\n</details>")
     return "\n\n".join(parts)
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...limits import clip, cut_middle
 from ._dispatch import _brief, summarize
-from ._text import _WEIGHTS, BRIEF_CHARS, MIN_DETAIL, SAMPLE_ROWS, _bounded, _clip, _kind
+from ._text import _WEIGHTS, BRIEF_CHARS, MIN_DETAIL, SAMPLE_ROWS, _kind
 
 __all__ = ["SAMPLE_ROWS", "describe", "overview", "summarize"]
 
@@ -92,7 +93,7 @@ def _layout(namespace: Mapping[str, Any], detailed: list[str], weights: dict[str
     lines = _brief_lines(namespace, demoted + brief, max_chars - used)
     if lines:
         parts.append(lines)
-    return _bounded("\n\n".join(parts), max_chars)
+    return cut_middle("\n\n".join(parts), max_chars)
 
 
 def _brief_lines(namespace: Mapping[str, Any], names: list[str], limit: int) -> str:
@@ -100,12 +101,12 @@ def _brief_lines(namespace: Mapping[str, Any], names: list[str], limit: int) -> 
     lines: list[str] = []
     used = 0
     for i, name in enumerate(names):
-        line = _clip(f"{name}: {_brief(namespace[name], BRIEF_CHARS)}", BRIEF_CHARS)
+        line = clip(f"{name}: {_brief(namespace[name], BRIEF_CHARS)}", BRIEF_CHARS)
         room = limit if i == len(names) - 1 else limit - 60  # keep room to name the ones left over
         if used + len(line) + 1 > room:
             others = names[i:]
             tail = f"… and {len(others):,} more: {', '.join(others)}"
-            lines.append(_clip(tail, max(0, limit - used - 1)))
+            lines.append(clip(tail, max(0, limit - used - 1)))
             break
         lines.append(line)
         used += len(line) + 1

@@ -6,9 +6,10 @@ import collections.abc as abc
 from collections.abc import Callable
 from typing import Any
 
+from ...limits import clip, cut_middle, short_repr
 from ._frames import _figure, _numpy_array, _pandas_frame, _pandas_series, _polars
 from ._objects import _code_object, _container, _container_header, _generic, _is_code, _iterator, _size_facts, _string
-from ._text import BRIEF_CHARS, _bounded, _clip, _is_polars, _lib_type, _short_repr, _type_name
+from ._text import BRIEF_CHARS, _is_polars, _lib_type, _type_name
 
 _DESCRIBERS: list[tuple[Callable[[Any], bool], Callable[[Any, int], str]]] = [
     (lambda o: _lib_type(o, "pandas", "DataFrame"), _pandas_frame),
@@ -50,7 +51,7 @@ def summarize(obj: Any, max_chars: int = 2000) -> str:
         text = _describe(obj, max_chars)
     except Exception as exc:  # odd objects must degrade, never break the run
         text = _fallback(obj, exc)
-    return _bounded(text, max_chars)
+    return cut_middle(text, max_chars)
 
 
 def _fallback(obj: Any, exc: BaseException) -> str:
@@ -67,7 +68,7 @@ def _brief(obj: Any, width: int = BRIEF_CHARS) -> str:
         text = _headline(obj, width)
     except Exception as exc:  # odd objects must degrade, never break the run
         text = _fallback(obj, exc)
-    return _clip(text.replace("\n", " "), width)
+    return clip(text.replace("\n", " "), width)
 
 
 def _headline(obj: Any, width: int) -> str:
@@ -78,5 +79,5 @@ def _headline(obj: Any, width: int) -> str:
     if _lib_type(obj, "numpy", "ndarray"):
         return f"{_type_name(obj)} shape={obj.shape} dtype={obj.dtype}"
     if issubclass(type(obj), (abc.Mapping, list, tuple, abc.Set, abc.KeysView)):
-        return f"{_container_header(obj, tally_types=False)} = {_short_repr(obj, width)}"
+        return f"{_container_header(obj, tally_types=False)} = {short_repr(obj, width)}"
     return _describe(obj, width * 2).split("\n", 1)[0]

@@ -7,8 +7,9 @@ import sys
 from collections import Counter
 from typing import Any
 
+from ...limits import clip, cut_middle, short_repr
 from ._objects import _generic
-from ._text import SAMPLE_ROWS, _bounded, _bytes, _clip, _fit, _fmt, _lib_type, _sample_positions, _share, _short_repr, _type_name
+from ._text import SAMPLE_ROWS, _bytes, _fit, _fmt, _lib_type, _sample_positions, _share, _type_name
 
 
 def _column_stats(s: Any, sampled: bool) -> str:
@@ -37,7 +38,7 @@ def _top_values(s: Any, non_null: int, sampled: bool) -> str:
     counts = s.value_counts(dropna=True)
     counts = counts[counts > 0]  # a categorical counts its unused categories too
     levels = f"{len(s.cat.categories):,} categories, " if hasattr(s, "cat") else ""
-    top = ", ".join(f"{_short_repr(v, 30)} {_share(int(c), non_null, sampled)}" for v, c in counts.head(3).items())
+    top = ", ".join(f"{short_repr(v, 30)} {_share(int(c), non_null, sampled)}" for v, c in counts.head(3).items())
     return f"{levels}{len(counts):,} distinct{' in sample' if sampled else ''}; top {top}"
 
 
@@ -50,7 +51,7 @@ def _index_text(index: Any) -> str:
         )
     if kind == "MultiIndex":
         return f"MultiIndex ({index.nlevels} levels: {', '.join(str(n) for n in index.names)})"
-    ends = f" {_short_repr(index[0], 30)} .. {_short_repr(index[-1], 30)}" if len(index) else " (empty)"
+    ends = f" {short_repr(index[0], 30)} .. {short_repr(index[-1], 30)}" if len(index) else " (empty)"
     return f"{kind}[{index.dtype}]{name}{ends}"
 
 
@@ -67,7 +68,7 @@ def _pandas_frame(df: Any, max_chars: int) -> str:
     text = "\n".join(header + _frame_columns(df, positions, described, col_budget))
     if head_budget:
         rows = df.head(3).to_string(max_cols=8, max_colwidth=24, show_dimensions=False)
-        text += "\nfirst rows:\n" + _bounded(rows, max(0, max_chars - len(text) - 13))
+        text += "\nfirst rows:\n" + cut_middle(rows, max(0, max_chars - len(text) - 13))
     return text
 
 
@@ -85,8 +86,8 @@ def _frame_columns(df: Any, positions: Any, described: int, budget: int) -> list
     kept = _fit(lines, budget - rest_budget - len(heading))
     if len(kept) < n_cols:
         rest = itertools.islice(df.dtypes.items(), len(kept), len(kept) + 200)
-        names = ", ".join(f"{_clip(str(c), 30)}: {t}" for c, t in rest)
-        kept.append(_clip(f"  … and {n_cols - len(kept):,} more: {names}", max(60, rest_budget)))
+        names = ", ".join(f"{clip(str(c), 30)}: {t}" for c, t in rest)
+        kept.append(clip(f"  … and {n_cols - len(kept):,} more: {names}", max(60, rest_budget)))
     return [heading, *kept]
 
 
@@ -95,11 +96,11 @@ def _column_line(label: Any, s: Any, sampled: bool) -> str:
         stats = _column_stats(s, sampled)
     except Exception as exc:  # e.g. unhashable values in an object column, an exotic extension dtype
         stats = f"{s.dtype} (statistics unavailable: {type(exc).__name__})"
-    return f"{_clip(str(label), 40)}: {stats}"
+    return f"{clip(str(label), 40)}: {stats}"
 
 
 def _pandas_series(s: Any, max_chars: int) -> str:
-    name = f" {_short_repr(s.name, 40)}" if s.name is not None else ""
+    name = f" {short_repr(s.name, 40)}" if s.name is not None else ""
     memory = _bytes(float(s.memory_usage(index=True, deep=False)))
     positions = _sample_positions(len(s), 1)
     sample = s.iloc[positions] if positions is not None else s
@@ -147,7 +148,7 @@ def _polars(obj: Any, max_chars: int) -> str:
     height, width = obj.shape
     nulls = obj.null_count().row(0)  # polars keeps null counts as array metadata: no pass over the data
     lines = [
-        f"  {_clip(str(c), 40)}: {t}" + (f", {k:,} null" if k else "")
+        f"  {clip(str(c), 40)}: {t}" + (f", {k:,} null" if k else "")
         for (c, t), k in zip(obj.schema.items(), nulls, strict=False)
     ]
     text = f"polars.DataFrame, {height:,} rows × {width:,} columns; ~{_bytes(float(obj.estimated_size()))}\ncolumns:\n"
@@ -167,7 +168,7 @@ def _axes_line(ax: Any) -> str:
     bits += [f"{k} {v}" for k, v in counts.items() if v]
     labels = [lab for lab in ax.get_legend_handles_labels()[1] if not lab.startswith("_")]
     if labels:
-        bits.append("legend " + _short_repr(labels[:6], 80))
+        bits.append("legend " + short_repr(labels[:6], 80))
     return "axes: " + (", ".join(bits) or "empty")
 
 

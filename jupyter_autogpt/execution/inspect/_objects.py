@@ -10,8 +10,9 @@ import types
 from collections import Counter
 from typing import Any
 
+from ...limits import clip, short_repr
 from . import _dispatch  # late-bound: describing a container describes its items
-from ._text import _clip, _fit, _short_repr, _type_name
+from ._text import _fit, _type_name
 
 
 def _string(s: str | bytes | bytearray, max_chars: int) -> str:
@@ -30,9 +31,9 @@ def _container(obj: Any, max_chars: int) -> str:
     header = _container_header(obj)
     head = list(itertools.islice(obj.items() if issubclass(type(obj), abc.Mapping) else obj, 50))
     if issubclass(type(obj), abc.Mapping):
-        lines = [f"  {_short_repr(k, 40)}: {_dispatch._brief(v, 100)}" for k, v in head]
+        lines = [f"  {short_repr(k, 40)}: {_dispatch._brief(v, 100)}" for k, v in head]
     elif all(issubclass(type(x), _SCALARS) for x in head):  # plain values read best as one repr
-        return f"{header}\n  {_short_repr(obj, max(60, max_chars - len(header) - 3))}"
+        return f"{header}\n  {short_repr(obj, max(60, max_chars - len(header) - 3))}"
     else:
         lines = [f"  {_dispatch._brief(x, 120)}" for x in head]
     return "\n".join([header, *_fit(lines, max_chars - len(header) - 30, lambda k: f"  … {k:,} more", len(obj))])
@@ -53,7 +54,7 @@ def _iterator(obj: Any, max_chars: int) -> str:
     state = ""
     if pyinspect.isgenerator(obj):
         state = f", {pyinspect.getgeneratorstate(obj).lower().removeprefix('gen_')}"
-    return f"{_type_name(obj)} (an iterator{state}; not consumed): {_short_repr(obj, max_chars)}"
+    return f"{_type_name(obj)} (an iterator{state}; not consumed): {short_repr(obj, max_chars)}"
 
 
 def _signature(obj: Any) -> str:
@@ -65,7 +66,7 @@ def _signature(obj: Any) -> str:
 
 def _doc_line(obj: Any) -> str:
     doc = pyinspect.getdoc(obj) or ""
-    return f" — {_clip(doc.strip().splitlines()[0], 160)}" if doc.strip() else ""
+    return f" — {clip(doc.strip().splitlines()[0], 160)}" if doc.strip() else ""
 
 
 def _code_object(obj: Any, max_chars: int) -> str:
@@ -76,8 +77,8 @@ def _code_object(obj: Any, max_chars: int) -> str:
         bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
         methods = [n for n, v in vars(obj).items() if callable(v) and not n.startswith("_")]
         text = f"class {obj.__qualname__}({bases}), called as {_signature(obj)}{_doc_line(obj)}"
-        return text + (f"\nmethods: {_clip(', '.join(methods), max_chars // 2)}" if methods else "")
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or _short_repr(obj, 60)
+        return text + (f"\nmethods: {clip(', '.join(methods), max_chars // 2)}" if methods else "")
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or short_repr(obj, 60)
     return f"{_type_name(obj)} {name}{_signature(obj)}{_doc_line(obj)}"
 
 
@@ -90,7 +91,7 @@ def _size_facts(obj: Any) -> list[str]:
         except Exception:  # a hostile or lazy ``__getattr__``
             value = None
         if value is not None and not callable(value):
-            facts.append(f"{attr}={_short_repr(value, 60)}")
+            facts.append(f"{attr}={short_repr(value, 60)}")
     if hasattr(type(obj), "__len__"):
         try:
             facts.append(f"len {len(obj):,}")
@@ -102,7 +103,7 @@ def _size_facts(obj: Any) -> list[str]:
 def _generic(obj: Any, max_chars: int) -> str:
     facts = _size_facts(obj)
     header = _type_name(obj) + (f" ({', '.join(facts)})" if facts else "")
-    return f"{header} = {_short_repr(obj, max(40, max_chars - len(header) - 3))}"
+    return f"{header} = {short_repr(obj, max(40, max_chars - len(header) - 3))}"
 
 
 #: Functions, methods and builtins, tested by type (``inspect.isroutine`` may touch ``obj.__class__``).

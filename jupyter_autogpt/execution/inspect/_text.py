@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import reprlib
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ...protocol import truncate_middle
+from ...limits import clip
 
 #: Rows a big frame's statistics are computed on (head, tail and seeded random rows).
 SAMPLE_ROWS = 10_000
@@ -18,35 +17,6 @@ MIN_DETAIL = 240
 BRIEF_CHARS = 160
 _EDGE = SAMPLE_ROWS // 10
 _WEIGHTS = {"frame": 4, "data": 2, "other": 1}
-
-
-def _reprlib(width: int) -> reprlib.Repr:
-    r = reprlib.Repr()
-    r.maxstring = r.maxother = max(20, width)
-    r.maxlong = 40
-    r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = r.maxarray = 8
-    r.maxdict = 6
-    r.maxlevel = 2
-    return r
-
-
-def _short_repr(obj: Any, width: int = 80) -> str:
-    """Return a one-line repr of at most ``width`` characters (reprlib survives a raising ``__repr__``)."""
-    return _clip(_reprlib(width).repr(obj).replace("\n", " "), width)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
-
-
-def _bounded(text: str, limit: int) -> str:
-    """Return ``text`` cut in the middle so that the result, cut note included, fits ``limit``."""
-    if len(text) <= limit:
-        return text
-    if limit < 120:
-        return _clip(text, limit)
-    cut = truncate_middle(text, limit - 64)  # the note truncate_middle inserts is under 64 characters
-    return cut if len(cut) <= limit else _clip(cut, limit)
 
 
 def _type_name(obj: Any) -> str:
@@ -90,7 +60,7 @@ def _fmt(value: Any) -> str:
             return f"{int(value):,}"
         return f"{float(value):.4g}"
     except (TypeError, ValueError, OverflowError):
-        return _clip(str(value), 40)
+        return clip(str(value), 40)
 
 
 def _bytes(n: float) -> str:

@@ -1,0 +1,158 @@
+"""Every size limit on text, and the one family of helpers that cut text to them (standard library only).
+
+Where does the observation get truncated? Here: each limit below is named for what it bounds, and every
+module that shortens text does it with these helpers, so a limit changes in one place and a cut always
+reads the same ("... [1,234 characters, 56 lines cut] ...").
+
+What the model reads, per request:
+
+- one step's observation: ``STEP_OUTPUT_CHARS`` (each displayed value or result in it: ``DISPLAY_CHARS``);
+- older steps of the history, compacted: ``COMPACT_OUTPUT_CHARS`` each (``FULL_STEPS`` newest steps are kept
+  whole, the ``COMPACT_STEPS`` before them compacted, older ones become one note);
+- the whole history: ``history_chars(context_chars)``; after a context overflow every message but the system
+  prompt is cut to ``overflow_message_chars(budget)``;
+- the variables a step changed: ``changed_variables_chars(context_chars)``.
+
+What a run keeps in memory and in saved notebooks: ``CAPTURE_CHARS`` per captured stream, rich display
+payloads up to ``RICH_CHARS``. What the views show: ``VIEW_OUTPUT_CHARS`` of a step's output (HTML), and
+``TEXT_OUTPUT_LINES`` lines in a terminal. The answer's representation: ``ANSWER_REPR_CHARS``.
+
+The namespace overview has its own budget (``--context-chars``), split by ``execution.summaries``.
+A local model's token window is fitted in ``models.transformers`` (tokens, not characters).
+"""
+
+from __future__ import annotations
+
+import reprlib
+from typing import Any
+
+__all__ = [
+    "ANSWER_REPR_CHARS",
+    "CAPTURE_CHARS",
+    "COMPACT_OUTPUT_CHARS",
+    "COMPACT_STEPS",
+    "DISPLAY_CHARS",
+    "FULL_STEPS",
+    "HEADER_GOAL_CHARS",
+    "RICH_CHARS",
+    "STEP_OUTPUT_CHARS",
+    "TEXT_OUTPUT_LINES",
+    "VIEW_ERROR_CHARS",
+    "VIEW_OUTPUT_CHARS",
+    "changed_variables_chars",
+    "clip",
+    "clip_lines",
+    "cut_middle",
+    "history_chars",
+    "overflow_message_chars",
+    "short_repr",
+]
+
+# -- what the model reads -------------------------------------------------------------------------------------
+
+#: One step's observation (stdout, displays, the result, the error, notes).
+STEP_OUTPUT_CHARS = 4_000
+#: Each displayed value or result inside an observation (e.g. a DataFrame's text), so one table cannot fill it.
+DISPLAY_CHARS = 2_000
+#: An older step's output (or its reply, when it had no code) in the compacted history.
+COMPACT_OUTPUT_CHARS = 300
+#: Steps shown in full at the end of the history.
+FULL_STEPS = 3
+#: Compacted steps kept before the full ones; older steps shrink to one note.
+COMPACT_STEPS = 4
+#: The smallest history budget, whatever ``--context-chars`` says.
+MIN_HISTORY_CHARS = 24_000
+
+
+def history_chars(context_chars: int) -> int:
+    """Return the character budget of a request's history for a run with ``--context-chars context_chars``."""
+    return max(4 * context_chars, MIN_HISTORY_CHARS)
+
+
+def overflow_message_chars(history_budget: int) -> int:
+    """Return the bound on each message (system prompt aside) once the model's context overflowed."""
+    return max(1_000, history_budget // 8)
+
+
+def changed_variables_chars(context_chars: int) -> int:
+    """Return the budget for describing the variables one step changed."""
+    return max(500, context_chars // 4)
+
+
+# -- what a run keeps and the views show ------------------------------------------------------------------------
+
+#: Text kept per captured stream or display of a step (bounds memory for huge outputs).
+CAPTURE_CHARS = 100_000
+#: A rich display payload (HTML, SVG, JSON) larger than this is dropped; its ``text/plain`` stays, with a note.
+RICH_CHARS = 100_000
+#: A step's output as the live view and the saved HTML transcript show it.
+VIEW_OUTPUT_CHARS = 20_000
+#: A step's error (traceback) as the views show it.
+VIEW_ERROR_CHARS = 4_000
+#: Lines of a step's output in the terminal view and the Markdown transcript.
+TEXT_OUTPUT_LINES = 30
+#: The goal's first line in the live header.
+HEADER_GOAL_CHARS = 160
+#: The answer's ``repr`` wherever it is shown or saved (the object itself stays whole in ``run.answer``).
+ANSWER_REPR_CHARS = 2_000
+
+#: The longest note ``cut_middle`` inserts; below ``_NOTE_ROOM + 56`` characters it cuts at the end instead.
+_NOTE_ROOM = 64
+
+
+# -- the helpers --------------------------------------------------------------------------------------------------
+
+
+def cut_middle(text: str, limit: int) -> str:
+    """Return ``text`` cut in the middle to at most ``limit`` characters, saying how much was removed.
+
+    The head (two thirds) and the tail (one third) survive: a traceback's last line and a table's first rows
+    both matter. Too small a limit for a note cuts at the end instead (``clip``).
+
+    Examples
+    --------
+    >>> cut_middle("abc", 10)
+    'abc'
+    >>> len(cut_middle("x" * 1000, 200)) <= 200
+    True
+    """
+    if len(text) <= limit:
+        return text
+    if limit < _NOTE_ROOM + 56:
+        return clip(text, limit)
+    keep = limit - _NOTE_ROOM
+    head = keep * 2 // 3
+    tail = keep - head
+    removed = len(text) - head - tail
+    lines = text[head : len(text) - tail].count("\n")
+    note = f"\n... [{removed:,} characters, {lines:,} lines cut] ...\n"
+    return text[:head] + note + text[len(text) - tail :]
+
+
+def clip(text: str, limit: int) -> str:
+    """Return ``text`` cut at the end to at most ``limit`` characters, ending in "…" when cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def clip_lines(text: str, limit: int = TEXT_OUTPUT_LINES) -> str:
+    """Return ``text`` with at most ``limit`` lines: the first and last halves, and how many were left out."""
+    lines = text.rstrip().splitlines()
+    if len(lines) <= limit:
+        return "\n".join(lines)
+    half = limit // 2
+    return "\n".join([*lines[:half], f"... ({len(lines) - 2 * half} lines)", *lines[-half:]])
+
+
+def _reprlib(width: int) -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = max(20, width)
+    r.maxlong = 40
+    r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = r.maxarray = 8
+    r.maxdict = 6
+    r.maxlevel = 2
+    return r
+
+
+def short_repr(obj: Any, width: int = 80) -> str:
+    """Return a one-line repr of at most ``width`` characters; never raises (``reprlib`` survives a bad ``__repr__``)."""
+    return clip(_reprlib(width).repr(obj).replace("\n", " "), width)

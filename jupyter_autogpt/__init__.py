@@ -33,7 +33,7 @@ def summarize(obj: Any, max_chars: int = 2000) -> str:
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register the ``%%autogpt`` and ``%autogpt`` magics (``%load_ext jupyter_autogpt``)."""
-    from .magics import AutoGPTMagics
+    from .magic import AutoGPTMagics
 
     ipython.register_magics(AutoGPTMagics(shell=ipython))
 
@@ -43,7 +43,7 @@ def unload_ipython_extension(ipython: Any) -> None:
 
     The latest run stays available as ``last_run()`` (and ``%autogpt undo`` after ``%load_ext`` again).
     """
-    from .magics import AutoGPTMagics, _free_local_models
+    from .magic import AutoGPTMagics, _free_local_models
 
     manager = ipython.magics_manager
     for kind in ("line", "cell"):

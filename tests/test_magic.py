@@ -70,7 +70,7 @@ def test_bad_options_are_usage_errors(ip, line, body, expected) -> None:
 def test_model_default_comes_from_config_then_environment(ip, replies_file, monkeypatch) -> None:
     path = replies_file("configured")
     monkeypatch.setenv("AUTOGPT_MODEL", f"replay:{path}")
-    from jupyter_autogpt.magics import AutoGPTMagics
+    from jupyter_autogpt.magic import AutoGPTMagics
 
     fresh = AutoGPTMagics(shell=ip)
     assert fresh.model == f"replay:{path}"
@@ -130,7 +130,7 @@ def test_explain_mode_asks_the_model_to_teach(ip, openai_server) -> None:
 def test_steps_time_out_by_default_and_zero_turns_it_off(ip) -> None:
     from IPython.core.magic_arguments import parse_argstring
 
-    from jupyter_autogpt.magics import AutoGPTMagics
+    from jupyter_autogpt.magic import AutoGPTMagics
 
     magics = AutoGPTMagics(shell=ip)
     assert magics._config(parse_argstring(magics.autogpt, "")).timeout == 300

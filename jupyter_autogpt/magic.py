@@ -1,26 +1,23 @@
 """The ``%%autogpt`` / ``%autogpt`` magics: a thin adapter from cell text to a run.
 
-Parses options, builds a ``RunConfig``, hands it to the session, and turns our typed errors into a
-one-line ``UsageError``. Nothing else lives here.
+Splits the line into options and goal, parses the options that ``options.py`` declares, hands the settings to
+the session, and turns our typed errors into a one-line ``UsageError``. Nothing else lives here.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
 import shlex
 import sys
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, CFloat, CInt, Enum, Unicode, default
 
+from . import options
 from .errors import AutoGPTError
-from .policy import POLICIES
-from .types import RunConfig
 
 if TYPE_CHECKING:
     from .session import Session
@@ -28,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AutoGPTMagics", "Said"]
 
-DEFAULT_MODEL = "openai:gpt-4o-mini"
 #: Subcommands taking no argument; ``export PATH`` is the other. Any other line is a goal.
 BARE_SUBCOMMANDS = ("undo", "unload", "last", "help")
 EXPORT_SUFFIXES = (".ipynb", ".json")
@@ -47,62 +43,19 @@ class Said(str):
         p.text(str(self))
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
-def _limit_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, not {value}")
-    return value
-
-
-def _limit_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, not {text}")
-    return value
+def _with_options(magic: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``magic`` an argparse argument per declared option, before its own, and build its manual."""
+    for flags, keywords in reversed(options.arguments()):
+        magic = argument(*flags, **keywords)(magic)
+    return magic_arguments()(magic)
 
 
 @magics_class
 class AutoGPTMagics(Magics):
     """Run an AutoGPT-style agent in this kernel. Configure defaults with ``%config AutoGPTMagics.<name> = ...``."""
 
-    model = Unicode(help="Default model id, provider:model (else $AUTOGPT_MODEL, else openai:gpt-4o-mini)").tag(
-        config=True
-    )
-    max_steps = CInt(10, min=1, help="Default hard limit on model replies per run").tag(config=True)
-    timeout = CFloat(300.0, min=0.0, help="Default per-step execution timeout in seconds (0: none)").tag(config=True)
-    max_time = CFloat(0.0, min=0.0, help="Default time budget of a whole run in seconds (0: none)").tag(config=True)
-    max_tokens = CInt(0, min=0, help="Default token budget of a run, prompt + completion (0: none)").tag(config=True)
-    max_cost = CFloat(
-        0.0, min=0.0, help="Default cost budget of a run in USD, estimated from list prices (0: none)"
-    ).tag(config=True)
-    base_url = Unicode("", help="Default OpenAI-compatible server URL (else $OPENAI_BASE_URL)").tag(config=True)
-    context_chars = CInt(12_000, min=1, help="Characters of namespace overview in the first prompt").tag(
-        config=True
-    )
-    vision = Bool(False, help="Send plots to the model as images (vision-capable models)").tag(config=True)
-    explain = Bool(False, help="Teaching mode: the model explains each step in plain words").tag(config=True)
-    approve = Bool(False, help="Ask before running each step").tag(config=True)
-    policy = Enum(POLICIES, "auto", help="auto: run all; ask-risky: ask before flagged steps; ask-all").tag(
-        config=True
-    )
-    insert_cells = Bool(True, help="Insert executed steps as notebook cells (JupyterLab extension)").tag(config=True)
-    view = Enum(("auto", "widgets", "text", "none"), "auto", help="How a run shows its progress").tag(config=True)
+    # One trait per configurable option (default, help, validation), derived from its declaration in options.py.
+    locals().update(options.traits())
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -119,30 +72,9 @@ class AutoGPTMagics(Magics):
             assert shell is not None, "AutoGPTMagics needs a shell (load it with %load_ext)"
             self._session = Session(shell)
             self._session.renderer_factories.append(cells.factory)
-        self._session.view = self.view
         return self._session
 
-    @default("model")
-    def _default_model(self) -> str:
-        return os.environ.get("AUTOGPT_MODEL") or DEFAULT_MODEL
-
-    @magic_arguments()
-    @argument("-m", "--model", help="Model id provider:model, e.g. openai:gpt-4o-mini, transformers:/path, replay:run.json")
-    @argument("--max-steps", type=_positive_int, help="Hard limit on model replies in this run (default 10)")
-    @argument("--timeout", type=_limit_float, help="Seconds one step may run before it is interrupted (default 300; 0: none)")
-    @argument("--max-time", type=_limit_float, help="Seconds the whole run may take, each step included (0: none)")
-    @argument("--max-tokens", type=_limit_int, help="Token budget of the run, prompt + completion (0: none)")
-    @argument("--max-cost", type=_limit_float, help="Cost budget of the run in USD, estimated from list prices (0: none)")
-    @argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)")
-    @argument("--temperature", type=float, help="Sampling temperature (default: the backend's)")
-    @argument("--df", help="Comma-separated variables to focus on: shown first, with a larger budget")
-    @argument("--context-chars", type=_positive_int, help="Budget of the namespace overview in characters")
-    @argument("--vision", action="store_true", default=None, help="Send plots to the model as images")
-    @argument("--explain", action="store_true", default=None, help="Teaching mode: explain each step in plain words")
-    @argument("--approve", action="store_true", default=None, help="Ask before running each step")
-    @argument("--policy", choices=POLICIES, help="When to ask: auto, ask-risky (flagged steps), ask-all")
-    @argument("--no-cells", action="store_true", help="Do not insert the executed steps as notebook cells")
-    @argument("--device", help="transformers: cuda, cuda:1, mps or cpu (default: the best available)")
+    @_with_options
     @argument("goal", nargs="*", help="The goal (line magic); in the cell magic the cell body is the goal")
     @line_cell_magic
     def autogpt(self, line: str = "", cell: str | None = None) -> Any:
@@ -176,19 +108,21 @@ class AutoGPTMagics(Magics):
             subcommand = _subcommand_of(line)
             if subcommand is not None:
                 return self._subcommand(*subcommand)
-        options, rest = self._split_options(line)
+        flags, rest = self._split_options(line)
         try:
-            args = parse_argstring(self.autogpt, options)
+            args = parse_argstring(self.autogpt, flags)
         except ValueError as exc:  # an unbalanced quote in the options
-            raise UsageError(f"cannot read the options {options.strip()!r}: {exc}") from None
+            raise UsageError(f"cannot read the options {flags.strip()!r}: {exc}") from None
         if cell is not None and rest:
             raise UsageError(f"unexpected words after the options: {rest!r} (the cell body is the goal)")
         goal = (cell if cell is not None else _unquote(rest)).strip()
         if not goal:
             raise UsageError("no goal: write it in the cell body under %%autogpt (or after %autogpt on the line)")
-        config = self._config(args)
+        settings = options.resolve(args, self)
+        session = self.session
+        _configure(session, settings.session)
         try:
-            return self.session.run(goal, config, **({"device": args.device} if args.device else {}))
+            return session.run(goal, settings.config, **settings.model_options)
         except AutoGPTError as exc:
             raise UsageError(str(exc)) from None
 
@@ -198,7 +132,7 @@ class AutoGPTMagics(Magics):
         The goal starts at the first word that is neither an option nor an option's value, or after ``--``;
         it is kept as typed (apostrophes, quotes and spacing included), never shell-parsed.
         """
-        takes_value = _options_taking_values(self.autogpt.parser)
+        takes_value = options.takes_value()
         expect_value = False
         for match in _WORD.finditer(line):
             word = match.group()
@@ -211,30 +145,6 @@ class AutoGPTMagics(Magics):
             else:
                 return line[: match.start()], line[match.start() :].strip()
         return line, ""
-
-    def _config(self, args: Any) -> RunConfig:
-        def pick(value: Any, fallback: Any) -> Any:
-            return fallback if value is None else value
-
-        # 0 means "no limit" for every budget, on the command line as in %config.
-        focus = tuple(n.strip() for n in (args.df or "").split(",") if n.strip())
-        return RunConfig(
-            model=args.model or self.model,
-            max_steps=pick(args.max_steps, self.max_steps),
-            timeout=pick(args.timeout, self.timeout) or None,
-            max_time=pick(args.max_time, self.max_time) or None,
-            max_tokens=pick(args.max_tokens, self.max_tokens) or None,
-            max_cost=pick(args.max_cost, self.max_cost) or None,
-            base_url=args.base_url or self.base_url or None,
-            temperature=args.temperature,
-            context_chars=pick(args.context_chars, self.context_chars),
-            focus=focus,
-            vision=pick(args.vision, self.vision),
-            explain=pick(args.explain, self.explain),
-            approve=pick(args.approve, self.approve),
-            policy=pick(args.policy, self.policy),
-            insert_cells=self.insert_cells and not args.no_cells,
-        )
 
     def _subcommand(self, name: str, path: str | None) -> Any:
         try:
@@ -281,21 +191,18 @@ def _subcommand_of(line: str) -> tuple[str, str | None] | None:
     return None
 
 
-def _options_taking_values(parser: argparse.ArgumentParser) -> dict[str, bool]:
-    """Return each option string of ``parser`` and whether it takes a value (``--model x``, not ``--vision``)."""
-    return {
-        option: action.nargs != 0
-        for action in parser._actions  # argparse has no public list of its actions
-        for option in action.option_strings
-    }
-
-
 def _resolve(word: str, takes_value: dict[str, bool]) -> bool:
     """Return whether the option ``word`` (maybe an unambiguous prefix, as argparse allows) takes a value."""
     if word in takes_value:
         return takes_value[word]
     matches = [v for option, v in takes_value.items() if option.startswith(word) and word.startswith("--")]
     return len(matches) == 1 and matches[0]
+
+
+def _configure(session: Session, settings: Mapping[str, Any]) -> None:
+    """Set the session's own settings (the view) for the run about to start."""
+    for name, value in settings.items():
+        setattr(session, name, value)
 
 
 def _unquote(goal: str) -> str:

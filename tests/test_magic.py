@@ -67,23 +67,6 @@ def test_bad_options_are_usage_errors(ip, line, body, expected) -> None:
         cell(ip, line, body)
 
 
-def test_model_default_comes_from_config_then_environment(ip, replies_file, monkeypatch) -> None:
-    path = replies_file("configured")
-    monkeypatch.setenv("AUTOGPT_MODEL", f"replay:{path}")
-    from jupyter_autogpt.magic import AutoGPTMagics
-
-    fresh = AutoGPTMagics(shell=ip)
-    assert fresh.model == f"replay:{path}"
-    fresh.model = "replay:/elsewhere.json"
-    assert fresh._config(fresh_args(fresh)).model == "replay:/elsewhere.json"
-
-
-def fresh_args(magics):
-    from IPython.core.magic_arguments import parse_argstring
-
-    return parse_argstring(magics.autogpt, "")
-
-
 def test_the_line_magic_takes_a_one_line_goal(ip, replies_file) -> None:
     path = replies_file("```python\nfinal_answer(6 * 7)\n```")
     run = ip.run_line_magic("autogpt", f"--model replay:{path} multiply six by seven")
@@ -127,17 +110,6 @@ def test_explain_mode_asks_the_model_to_teach(ip, openai_server) -> None:
     assert taught.startswith(plain)
 
 
-def test_steps_time_out_by_default_and_zero_turns_it_off(ip) -> None:
-    from IPython.core.magic_arguments import parse_argstring
-
-    from jupyter_autogpt.magic import AutoGPTMagics
-
-    magics = AutoGPTMagics(shell=ip)
-    assert magics._config(parse_argstring(magics.autogpt, "")).timeout == 300
-    assert magics._config(parse_argstring(magics.autogpt, "--timeout 0")).timeout is None
-    assert magics._config(parse_argstring(magics.autogpt, "--timeout 2.5")).timeout == 2.5
-
-
 def magics_of(ip):
     return ip.magics_manager.registry["AutoGPTMagics"]
 
@@ -177,23 +149,6 @@ def test_subcommand_messages_display_without_quotes(ip, replies_file, tmp_path) 
     assert repr(message) == str(message) and message.startswith("exported 1 step(s)")
     formatted = ip.display_formatter.format(message)[0]["text/plain"]
     assert formatted == str(message)
-
-
-def test_zero_means_no_limit_for_every_budget_and_negatives_are_refused(ip) -> None:
-    from IPython.core.magic_arguments import parse_argstring
-    from traitlets import TraitError
-
-    magics = magics_of(ip)
-    config = magics._config(parse_argstring(magics.autogpt, "--max-cost 0 --max-time 0 --max-tokens 0 --timeout 0"))
-    assert (config.max_cost, config.max_time, config.max_tokens, config.timeout) == (None, None, None, None)
-    for option in ("--max-cost -1", "--max-time -5", "--max-tokens -2", "--timeout -1"):
-        with pytest.raises(UsageError, match="0 \\(no limit\\) or more") as err:
-            ip.run_cell_magic("autogpt", option, "g")
-        assert type(err.value) is UsageError and "\n" not in str(err.value)
-    for name, value in (("max_cost", -1.0), ("max_time", -1.0), ("max_tokens", -1), ("timeout", -1.0),
-                        ("max_steps", 0)):
-        with pytest.raises(TraitError):
-            setattr(magics, name, value)
 
 
 def test_a_run_with_zero_budgets_runs(ip, replies_file) -> None:

@@ -1,8 +1,10 @@
-"""The options, declared once: the manual, ``%config`` defaults, validation, the run's settings."""
+"""The options, declared once: the manual, ``%config`` defaults, validation, the run's settings, the README table."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError
@@ -13,6 +15,8 @@ from traitlets.config import Config
 from jupyter_autogpt import options
 from jupyter_autogpt.magic import AutoGPTMagics
 from jupyter_autogpt.types import RunConfig
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def magics_of(ip):
@@ -171,3 +175,13 @@ def test_config_help_shows_every_configurable_option(ip) -> None:
         assert (f"--AutoGPTMagics.{option.name}=" in shown) is option.config
         if option.config:
             assert squeezed(option.described)[1:] in squeezed(shown)
+
+
+def test_the_readme_holds_exactly_the_rendered_options_table() -> None:
+    section = README.read_text(encoding="utf-8").split("\n## Options\n", 1)[1]
+    lines = itertools.dropwhile(lambda line: not line.startswith("|"), section.splitlines())
+    table = "\n".join(itertools.takewhile(lambda line: line.startswith("|"), lines))
+    assert table == options.readme_table(), (
+        "README.md's options table is stale: paste the output of\n"
+        "python -c 'from jupyter_autogpt.options import readme_table; print(readme_table())'"
+    )

@@ -55,6 +55,7 @@ class AutoGPTMagics(Magics):
     """Run an AutoGPT-style agent in this kernel. Configure defaults with ``%config AutoGPTMagics.<name> = ...``."""
 
     # One trait per configurable option (default, help, validation), derived from its declaration in options.py.
+    # A class body's locals() is its namespace (PEP 667), so traitlets sees these as if written out here.
     locals().update(options.traits())
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:

@@ -7,8 +7,10 @@ the view (``"session"``). From ``OPTIONS`` come the magic's argparse arguments (
 ``AutoGPTMagics`` traits with their help, one validation for the command line and ``%config`` alike, the
 settings of one invocation (``resolve``) and the README's options table (``readme_table``).
 
-Adding an option is one more ``Option(...)`` in ``OPTIONS`` (a ``"run"`` option also needs the ``RunConfig``
-field its consumer reads; a test checks that the two agree).
+Adding an option is one more ``Option(...)`` in ``OPTIONS``, e.g.
+``Option("history", "earlier runs shown to the model", Number(whole=True, minimum=0), 0, metavar="N")``;
+a ``"run"`` option also needs the ``RunConfig`` field its consumer reads (a test checks that the two agree),
+a ``"session"`` one the ``Session`` attribute.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ class Option:
     config
         Whether ``%config AutoGPTMagics.<name>`` sets its default.
     goes
-        Where the value goes (``Target``).
+        Where the value goes (``Target``). Session settings are set before every run, so a flag given once
+        does not stick.
     note
         How its default reads when the value cannot say it (``"default: the backend's"``).
     env

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import models, prompts
 from .agent import Agent
-from .errors import RunCancelled
+from .agent.approvals import refuse_approval, stdin_approver
 from .events import CodeProposed, Event, FinalAnswer, ModelReplied, RunFinished, RunStarted, StepFinished
 from .execution.ipython import IPythonExecutor
 from .execution.undo import UndoReport
@@ -156,45 +156,6 @@ def _close(renderer: Renderer) -> None:
         log.exception("renderer %r failed to close", renderer)
 
 
-#: Answers to the text prompt, by their first word (a ``y``/``n`` prefix counts too: "yes please", "nope").
-_STOP_WORDS = frozenset({"s", "stop", "q", "quit"})
-_EDIT_WORDS = frozenset({"e", "edit"})
-
-
-def _stdin_approver(
-    ask: Callable[[str], str], say: Callable[[str], None] = print
-) -> Callable[[CodeProposed], Decision]:
-    """Return an approver that asks at a text prompt (terminal IPython, or a kernel that allows stdin).
-
-    ``y…`` (or Enter) runs the step, ``n…`` skips it, ``s``/``stop`` ends the run; other text skips the step
-    and goes to the model as feedback. Editing needs the widget view. It says what it decided.
-    """
-
-    def approve(proposal: CodeProposed) -> Decision:
-        flags = f" (flagged: {', '.join(proposal.flags)})" if proposal.flags else ""
-        prompt = f"\nRun step {proposal.index}{flags}? [y]es / [n]o (skip) / [s]top / or type feedback: "
-        while True:
-            answer = ask(prompt).strip()
-            words = answer.lower().replace(",", " ").split()
-            first = words[0].strip(".!") if words else ""
-            if first not in _EDIT_WORDS:
-                break
-            say("editing is not available at a text prompt (it needs the widget view); answer y, n, s or feedback")
-        if not first or first.startswith("y"):
-            say(f"→ running step {proposal.index}")
-            return Decision("run")
-        if first in _STOP_WORDS:
-            say("→ stopping the run")
-            return Decision("stop")
-        if first.startswith("n") and len(words) == 1:
-            say(f"→ skipping step {proposal.index}")
-            return Decision("skip")
-        say(f"→ skipping step {proposal.index}; your words go to the model as feedback")
-        return Decision("skip", feedback=answer)
-
-    return approve
-
-
 class Session:
     """Start runs in a shell's namespace and remember the latest.
 
@@ -268,17 +229,11 @@ class Session:
                 return renderer.approve
         kernel = getattr(self.shell, "kernel", None)
         if kernel is None:
-            return _stdin_approver(input)
+            return stdin_approver(input)
         if getattr(kernel, "_allow_stdin", False):
-            return _stdin_approver(kernel.raw_input)
-        return _refuse_approval
+            return stdin_approver(kernel.raw_input)
+        return refuse_approval
 
     def __repr__(self) -> str:
         return f"<Session view={self.view!r} last={_last!r}>"
 
-
-def _refuse_approval(proposal: CodeProposed) -> Decision:
-    raise RunCancelled(
-        "this step needs approval, but this frontend can show neither widgets nor an input prompt: "
-        "run in JupyterLab/Notebook with ipywidgets, or drop --approve / use --policy auto"
-    )

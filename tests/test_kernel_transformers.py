@@ -9,6 +9,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
 from support.tiny_models import build_random_model, build_scripted_model
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]

@@ -6,8 +6,9 @@ import pytest
 
 import jupyter_autogpt
 from jupyter_autogpt import session as session_module
+from jupyter_autogpt.agent.approvals import stdin_approver
 from jupyter_autogpt.events import CodeProposed, Event, FinalAnswer, RunFinished, RunStarted, StepFinished
-from jupyter_autogpt.session import Session, _stdin_approver, last_run
+from jupyter_autogpt.session import Session, last_run
 from jupyter_autogpt.testing import ScriptedModel
 from jupyter_autogpt.types import RunConfig
 
@@ -92,7 +93,7 @@ def test_a_failing_renderer_is_dropped_and_still_closed(ip) -> None:
 )
 def test_the_text_prompt_understands_yes_no_and_feedback(typed, action, feedback, said) -> None:
     told: list[str] = []
-    approve = _stdin_approver(lambda prompt: typed, told.append)
+    approve = stdin_approver(lambda prompt: typed, told.append)
     decision = approve(CodeProposed(2, "x = 1"))
     assert (decision.action, decision.feedback) == (action, feedback)
     assert said in told[-1]
@@ -100,7 +101,7 @@ def test_the_text_prompt_understands_yes_no_and_feedback(typed, action, feedback
 
 def test_the_text_prompt_says_editing_needs_the_widgets_and_asks_again() -> None:
     answers, told = iter(["e", "y"]), []
-    approve = _stdin_approver(lambda prompt: next(answers), told.append)
+    approve = stdin_approver(lambda prompt: next(answers), told.append)
     assert approve(CodeProposed(1, "x = 1")).action == "run"
     assert "editing is not available" in told[0] and "running step 1" in told[1]
 

@@ -9,12 +9,9 @@ from typing import Any
 
 from jupyter_client.manager import KernelManager
 
+from .replies import code
+
 __all__ = ["code", "execute", "running_kernel"]
-
-
-def code(src: str, thought: str = "Next.") -> str:
-    """Return a model reply proposing ``src`` as its one python block."""
-    return f"{thought}\n```python\n{src}\n```"
 
 
 @contextmanager

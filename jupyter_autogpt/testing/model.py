@@ -1,29 +1,20 @@
-"""Test doubles for agents: a model that replays scripted replies and records what it was sent.
+"""A model that replays scripted replies and records what it was sent."""
 
-Use it in your own tests::
-
-    from jupyter_autogpt.testing import ScriptedModel
-    model = ScriptedModel(["```python\\nfinal_answer(41 + 1)\\n```"])
-    ...
-    model.assert_all_used()   # also fails if the agent asked for more replies than the script held
-
-A run whose model runs out of script ends as ``"failed"`` (a run survives every failure), so a test that
-does not look at ``run.status`` would still pass; ``assert_all_used`` catches that case too.
-"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from typing import Union
 
-from .models.base import Chunk, estimate_usage, token_pieces
-from .types import GenerationSettings, Message
+from ..models.base import Chunk, estimate_usage, token_pieces
+from ..types import GenerationSettings, Message
 
 __all__ = ["ScriptExhausted", "ScriptedModel", "token_pieces"]
 
 #: A scripted reply: the text, an exception (instance or class) to raise instead, or a function of the
 #: messages returning text.
 Reply = Union[str, BaseException, type[BaseException], Callable[[Sequence[Message]], str]]
+
 
 class ScriptExhausted(AssertionError):
     """The agent asked for more replies than the script holds."""

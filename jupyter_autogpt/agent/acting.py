@@ -1,0 +1,81 @@
+"""One step's action: flag the proposed code, ask for approval where needed, run it, and note what the model
+should know about it (a malformed reply, the user's edit or feedback, risk flags, the variables it changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+
+from .. import policy
+from ..errors import RunCancelled
+from ..events import CodeExecuted, CodeProposed, Event, Noticed
+from ..execution.base import Executor
+from ..limits import changed_variables_chars
+from ..prompts import render_observation, reply_notes
+from ..protocol import Reply
+from ..types import Observation, RunConfig, Step, Usage
+from .approvals import Approver, decide
+
+__all__ = ["Action"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """What runs a step's code: where it runs, under which settings, and who approves it."""
+
+    executor: Executor
+    config: RunConfig
+    approver: Approver | None = None
+
+    def user_names(self) -> frozenset[str]:
+        """Return the user's variable names (for the risk policy's rebinding check)."""
+        return frozenset(self.executor.user_names())
+
+    def act(
+        self, index: int, reply: Reply, usage: Usage, seconds: float, timeout: float | None
+    ) -> Generator[Event, None, Step]:
+        """Approve and execute ``reply``'s code as step ``index``; return the finished ``Step``."""
+        assert reply.code is not None
+        code = reply.code
+        flags = tuple(policy.analyze(code, self.user_names()))
+        proposal = CodeProposed(index, code, flags)
+        yield proposal
+        decision, asked = decide(self.config, proposal, self.approver)
+        if decision.action == "stop":
+            raise RunCancelled(decision.feedback or "stopped by the user before a step ran")
+        notes = reply_notes(reply)
+        if decision.feedback:
+            notes.append(f"User feedback: {decision.feedback}")
+        step = Step(index=index, reply=reply.text, code=code, usage=usage, model_seconds=seconds,
+                    feedback=decision.feedback, flags=flags)
+        if decision.action == "skip":
+            output = "The user skipped this step; the code did not run." + "".join("\n" + n for n in notes)
+            return replace(step, output=output, skipped=True)
+        if decision.code is not None and decision.code != code:
+            code = decision.code
+            flags = tuple(policy.analyze(code, self.user_names()))  # what runs is the edit, not the proposal
+            notes.append("The user edited your code before it ran; the code that ran:\n```python\n" + code + "\n```")
+        if flags and not asked:
+            yield self._flagged(index, flags, notes)
+        obs = yield from self._run(index, code, flags, timeout, notes)
+        return replace(step, code=code, output=render_observation(obs, notes=notes), error=obs.error, observation=obs,
+                       exec_seconds=obs.duration, flags=flags)
+
+    def _flagged(self, index: int, flags: tuple[str, ...], notes: list[str]) -> Noticed:
+        described = "; ".join(policy.FLAGS[f] for f in flags)
+        notes.append(f"Flagged by the risk policy ({described}); it ran because --policy is auto.")
+        return Noticed(index, f"step {index} ran with risk flags: {described} (--policy auto; "
+                              "%autogpt undo restores rebound or deleted variables)", "warning")
+
+    def _run(
+        self, index: int, code: str, flags: tuple[str, ...], timeout: float | None, notes: list[str]
+    ) -> Generator[Event, None, Observation]:
+        obs = self.executor.run(code, timeout=timeout)
+        if obs.changed:
+            described = self.executor.describe(obs.changed, changed_variables_chars(self.config.context_chars))
+            if described:
+                notes.append("Changed variables:\n" + described)
+        obs = replace(obs, flags=flags)
+        yield CodeExecuted(index, code, obs)
+        return obs

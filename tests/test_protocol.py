@@ -1,0 +1,72 @@
+"""The action protocol: a reply is Markdown with at most one fenced python block, whatever the chunking."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_autogpt.models.base import token_pieces
+from jupyter_autogpt.protocol import asks_user, names_in, parse_reply, prose_of, split_fences
+
+
+def test_the_first_python_block_is_the_action_and_the_rest_is_prose() -> None:
+    reply = parse_reply("Count the rows first.\n```python\nlen(df)\n```\nThen we will see.")
+    assert reply.code == "len(df)"
+    assert reply.blocks == 1 and not reply.unclosed
+    assert reply.prose == "Count the rows first.\n\nThen we will see."
+
+
+@pytest.mark.parametrize(("fence", "closing"), [("```python", "```"), ("``` py", "```"), ("~~~python3", "~~~"),
+                                                ("````ipython", "````"), ("```", "```")])
+def test_python_blocks_are_recognised_under_every_spelling(fence: str, closing: str) -> None:
+    assert parse_reply(f"Go.\n{fence}\nx = 1\n{closing}\n").code == "x = 1"
+
+
+def test_blocks_in_other_languages_are_not_actions() -> None:
+    reply = parse_reply("The output looks like this:\n```text\nx = 1\n```\nDone: 42.")
+    assert reply.code is None and reply.blocks == 0
+    assert prose_of(reply.text) == reply.text.strip()  # a reply without code is prose through and through
+
+
+def test_only_the_first_of_several_blocks_runs_and_the_count_is_kept() -> None:
+    reply = parse_reply("```python\na = 1\n```\n```python\nb = 2\n```")
+    assert reply.code == "a = 1" and reply.blocks == 2
+
+
+def test_an_unclosed_block_still_runs_and_says_so() -> None:
+    reply = parse_reply("Here:\n```python\nprint('cut off')")
+    assert reply.code == "print('cut off')" and reply.unclosed
+
+
+def test_an_empty_block_is_no_action() -> None:
+    assert parse_reply("```python\n\n```").code is None
+
+
+def test_a_longer_fence_holds_a_shorter_one_inside() -> None:
+    text = "````python\ns = '''\n```\n'''\n````"
+    assert parse_reply(text).code == "s = '''\n```\n'''"
+
+
+def test_fence_parsing_is_indifferent_to_how_the_stream_was_chunked() -> None:
+    text = "Thinking.\n```python\nfor i in range(3):\n    print(i)\n```\nok"
+    rebuilt = "".join(token_pieces(text))
+    assert rebuilt == text and split_fences(rebuilt) == split_fences(text)
+    assert [info for info, _, _ in split_fences(text)] == [None, "python", None]
+
+
+@pytest.mark.parametrize(
+    ("prose", "asks"),
+    [
+        ("Which column holds the revenue?", True),
+        ("Could you upload the file so I can continue.", True),
+        ("Let me know if you want a plot.", True),
+        ("The answer is 42.", False),
+        ("Revenue grew 12% in the north.", False),
+    ],
+)
+def test_a_question_to_the_user_is_recognised(prose: str, asks: bool) -> None:
+    assert asks_user(prose) is asks
+
+
+def test_names_are_found_in_order_of_first_mention() -> None:
+    names = frozenset({"sales", "costs", "unused"})
+    assert names_in("Compare `costs` with sales, then costs again", names) == ["costs", "sales"]

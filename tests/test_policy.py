@@ -1,13 +1,10 @@
-"""The static risk policy, IPython syntax in generated code, prices, and the reply classifiers."""
+"""The static risk policy: refusals, flags, IPython syntax in generated code, hostile input."""
 
 from __future__ import annotations
 
 import pytest
 
-from jupyter_autogpt import policy, pricing
-from jupyter_autogpt.execution.undo import UndoLog
-from jupyter_autogpt.protocol import asks_user, names_in
-from jupyter_autogpt.types import Usage
+from jupyter_autogpt import policy
 
 
 @pytest.mark.parametrize(
@@ -134,54 +131,3 @@ def test_top_level_await_is_found_even_though_ast_parse_accepts_it() -> None:
     assert policy.top_level_await("import asyncio\nawait asyncio.sleep(0)")
     assert policy.top_level_await("[x async for x in source()]")
     assert not policy.top_level_await("async def f():\n    await g()")
-
-
-def test_prices_match_dated_snapshots_and_unknown_models_have_none() -> None:
-    assert pricing.estimate_cost("openai:gpt-4o-mini", Usage(1_000_000, 1_000_000)) == 0.75
-    assert pricing.price_of("openai:gpt-4o-mini-2024-07-18") == pricing.PRICES["gpt-4o-mini"]
-    assert pricing.price_of("gpt-4o-2024-08-06") == pricing.PRICES["gpt-4o"]
-    assert pricing.estimate_cost("transformers:/models/tiny", Usage(10**9, 10**9)) == 0.0
-    assert pricing.estimate_cost("openai:llama3.1:8b", Usage(10, 10)) is None
-    pricing.set_price("openai:llama3.1:8b", 1.0, 2.0)
-    try:
-        assert pricing.estimate_cost("openai:llama3.1:8b", Usage(500_000, 500_000)) == 1.5
-    finally:
-        del pricing.PRICES["llama3.1:8b"]
-
-
-@pytest.mark.parametrize(
-    ("prose", "asks"),
-    [
-        ("Which column should I use?", True),
-        ("Please provide the file path.", True),
-        ("Let me know if you want a plot.", True),
-        ("The answer is 42.", False),
-        ("Revenue is highest in the south (40.0).", False),
-    ],
-)
-def test_questions_to_the_user_are_recognised(prose: str, asks: bool) -> None:
-    assert asks_user(prose) is asks
-
-
-def test_names_in_finds_namespace_names_in_the_goal() -> None:
-    assert names_in("Plot `sales` by region, then sales again", frozenset({"sales", "region", "df"})) == [
-        "sales", "region"]
-
-
-def test_the_undo_log_keeps_references_and_skips_later_user_edits() -> None:
-    ns = {"df": [1], "x": 2, "later": "a"}
-    original = ns["df"]
-    log = UndoLog()
-    log.begin(ns)
-    log.before_step(ns)
-    ns["df"], ns["later"] = [9], "b"
-    del ns["x"]
-    ns["new"] = 1
-    assert sorted(log.after_step(ns)) == ["df", "later", "x"]
-    log.finish(ns, ns)
-    ns["later"] = "the user's own edit"
-    report = log.undo(ns)
-    assert ns["df"] is original and ns["x"] == 2 and ns["later"] == "the user's own edit"
-    assert report.restored == (("df", "rebound"), ("x", "deleted")) and report.skipped == ("later",)
-    assert "new" in report.message() and "In-place" in report.message()
-    assert "nothing to undo" in log.undo(ns).message()

@@ -57,10 +57,13 @@ def test_fence_parsing_is_indifferent_to_how_the_stream_was_chunked() -> None:
     ("prose", "asks"),
     [
         ("Which column holds the revenue?", True),
+        ("Which column should I use?", True),
         ("Could you upload the file so I can continue.", True),
+        ("Please provide the file path.", True),
         ("Let me know if you want a plot.", True),
         ("The answer is 42.", False),
         ("Revenue grew 12% in the north.", False),
+        ("Revenue is highest in the south (40.0).", False),
     ],
 )
 def test_a_question_to_the_user_is_recognised(prose: str, asks: bool) -> None:
@@ -70,3 +73,8 @@ def test_a_question_to_the_user_is_recognised(prose: str, asks: bool) -> None:
 def test_names_are_found_in_order_of_first_mention() -> None:
     names = frozenset({"sales", "costs", "unused"})
     assert names_in("Compare `costs` with sales, then costs again", names) == ["costs", "sales"]
+
+
+def test_names_in_finds_namespace_names_in_the_goal() -> None:
+    assert names_in("Plot `sales` by region, then sales again", frozenset({"sales", "region", "df"})) == [
+        "sales", "region"]

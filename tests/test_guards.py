@@ -258,3 +258,12 @@ def test_a_refused_step_under_ask_risky_is_asked_about_and_recorded_with_its_fla
     step = run.steps[0]
     assert step.flags == ("kernel",) and step.observation is not None and step.observation.error_name == "Refused"
     assert "Refused before running: `get_ipython.ask_exit(...)`" in step.output
+
+
+def test_a_refused_step_never_reaches_the_executor_and_nothing_in_it_runs(ip) -> None:
+    agent, _ = agent_for(ip, [code("ran_before_refusal = 1\nget_ipython().ask_exit()"), code("final_answer(2)")])
+    run = run_to_completion(agent, "g")
+    assert run.answer == 2 and run.steps[0].observation is not None
+    assert run.steps[0].observation.error_name == "Refused" and run.steps[0].flags == ("kernel",)
+    assert "ran_before_refusal" not in ip.user_ns and "Nothing in this step ran" in run.steps[0].output
+

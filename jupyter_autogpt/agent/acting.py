@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 
-from .. import policy
+from .. import risk
 from ..errors import RunCancelled
 from ..events import CodeExecuted, CodeProposed, Event, Noticed
 from ..execution.base import Executor
@@ -38,7 +38,8 @@ class Action:
         """Approve and execute ``reply``'s code as step ``index``; return the finished ``Step``."""
         assert reply.code is not None
         code = reply.code
-        flags = tuple(policy.analyze(code, self.user_names()))
+        assessment = risk.assess(code, self.user_names())
+        flags = assessment.flags
         proposal = CodeProposed(index, code, flags)
         yield proposal
         decision, asked = decide(self.config, proposal, self.approver)
@@ -54,28 +55,32 @@ class Action:
             return replace(step, output=output, skipped=True)
         if decision.code is not None and decision.code != code:
             code = decision.code
-            flags = tuple(policy.analyze(code, self.user_names()))  # what runs is the edit, not the proposal
+            assessment = risk.assess(code, self.user_names())  # what runs is the edit, not the proposal
+            flags = assessment.flags
             notes.append("The user edited your code before it ran; the code that ran:\n```python\n" + code + "\n```")
         if flags and not asked:
             yield self._flagged(index, flags, notes)
-        obs = yield from self._run(index, code, flags, timeout, notes)
+        obs = yield from self._run(index, code, assessment, timeout, notes)
         return replace(step, code=code, output=render_observation(obs, notes=notes), error=obs.error, observation=obs,
                        exec_seconds=obs.duration, flags=flags)
 
     def _flagged(self, index: int, flags: tuple[str, ...], notes: list[str]) -> Noticed:
-        described = "; ".join(policy.FLAGS[f] for f in flags)
+        described = "; ".join(risk.FLAGS[f] for f in flags)
         notes.append(f"Flagged by the risk policy ({described}); it ran because --policy is auto.")
         return Noticed(index, f"step {index} ran with risk flags: {described} (--policy auto; "
                               "%autogpt undo restores rebound or deleted variables)", "warning")
 
     def _run(
-        self, index: int, code: str, flags: tuple[str, ...], timeout: float | None, notes: list[str]
+        self, index: int, code: str, assessment: risk.Assessment, timeout: float | None, notes: list[str]
     ) -> Generator[Event, None, Observation]:
-        obs = self.executor.run(code, timeout=timeout)
+        if assessment.refusal is not None:  # a refused step never reaches the executor: its refusal is its observation
+            obs = Observation(error=assessment.refusal, error_name="Refused")
+        else:
+            obs = self.executor.run(code, timeout=timeout)
         if obs.changed:
             described = self.executor.describe(obs.changed, changed_variables_chars(self.config.context_chars))
             if described:
                 notes.append("Changed variables:\n" + described)
-        obs = replace(obs, flags=flags)
+        obs = replace(obs, flags=assessment.flags)
         yield CodeExecuted(index, code, obs)
         return obs

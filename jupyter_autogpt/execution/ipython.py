@@ -20,7 +20,7 @@ from typing import Any
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from .. import policy
+from .. import risk
 from ..limits import CAPTURE_CHARS, cut_middle
 from ..redaction import redact
 from ..types import Observation
@@ -117,7 +117,7 @@ class IPythonExecutor:
                 tree = ast.parse(self.shell.transform_cell(source))
             except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
                 continue
-            seen.extend(sorted(policy.rebound_names(tree) - set(seen)))
+            seen.extend(sorted(risk.rebound_names(tree) - set(seen)))
         self._recent = (len(history), seen)
         return seen
 
@@ -149,9 +149,6 @@ class IPythonExecutor:
         KeyboardInterrupt
             When the user interrupted the kernel during the step (not when ``timeout`` fired).
         """
-        refused = self._refusal(code)
-        if refused:
-            return Observation(error=refused, error_name="Refused")
         before = self._bindings()
         figures_before = outputs.figure_numbers()
         self._answer.clear()
@@ -206,21 +203,6 @@ class IPythonExecutor:
             answer=redact(answer) if isinstance(answer, str) else answer,
             changed=changed,
         )
-
-    def _refusal(self, code: str) -> str | None:
-        refused = policy.refusal(code)
-        if refused:
-            what, why = refused
-            return (
-                f"Refused before running: `{what}` {why}. Nothing in this step ran. To finish, call "
-                "final_answer(value); to report a problem, raise an exception; work on copies of the user's data."
-            )
-        if policy.top_level_await(code):
-            return (
-                "Refused before running: top-level `await` cannot run inside an agent step (the kernel's event "
-                "loop is already running). Use synchronous APIs instead."
-            )
-        return None
 
     def _error_text(
         self, result: Any, errors: list[str], deadline: Deadline, duration: float, stopped: bool

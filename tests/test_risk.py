@@ -1,10 +1,19 @@
-"""The static risk policy: refusals, flags, IPython syntax in generated code, hostile input."""
+"""The static risk assessment: refusals, flags, IPython syntax in generated code, hostile input."""
 
 from __future__ import annotations
 
 import pytest
 
-from jupyter_autogpt import policy
+from jupyter_autogpt import risk
+
+
+def refused_action(code: str) -> str | None:
+    """Return the action named in the refusal the model reads for ``code`` (between backticks), if refused."""
+    refusal = risk.assess(code).refusal
+    if refusal is None:
+        return None
+    assert refusal.startswith("Refused before running: `"), refusal
+    return refusal.split("`")[1]
 
 
 @pytest.mark.parametrize(
@@ -31,9 +40,8 @@ from jupyter_autogpt import policy
     ],
 )
 def test_session_enders_and_wipers_are_refused(code: str, what: str) -> None:
-    found = policy.refusal(code)
-    assert found is not None and found[0] == what
-    assert "kernel" in policy.analyze(code)
+    assert refused_action(code) == what
+    assert "kernel" in risk.assess(code).flags
 
 
 @pytest.mark.parametrize(
@@ -59,9 +67,8 @@ def test_session_enders_and_wipers_are_refused(code: str, what: str) -> None:
     ],
 )
 def test_kernel_killers_are_refused_under_any_alias(code: str, what: str) -> None:
-    found = policy.refusal(code)
-    assert found is not None and found[0] == what
-    assert "kernel" in policy.analyze(code)
+    assert refused_action(code) == what
+    assert "kernel" in risk.assess(code).flags
 
 
 @pytest.mark.parametrize(
@@ -73,7 +80,7 @@ def test_kernel_killers_are_refused_under_any_alias(code: str, what: str) -> Non
     ],
 )
 def test_lookalikes_of_kernel_killers_are_not_refused(code: str) -> None:
-    assert policy.refusal(code) is None
+    assert risk.assess(code).refusal is None
 
 
 HOSTILE = [
@@ -92,12 +99,11 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("code", HOSTILE, ids=range(len(HOSTILE)))
-def test_the_policy_never_raises_on_hostile_code(code: str) -> None:
-    flags = policy.analyze(code, ["x", "v1"])
-    assert set(flags) <= set(policy.FLAGS)
-    assert policy.refusal(code) is None or "kernel" in flags
-    assert policy.top_level_await(code) in {True, False}
-    assert isinstance(policy.python_source(code), str)
+def test_the_assessment_never_raises_on_hostile_code(code: str) -> None:
+    assessment = risk.assess(code, ["x", "v1"])
+    assert set(assessment.flags) <= set(risk.FLAGS)
+    assert assessment.refusal in {None, risk.AWAIT_REFUSAL} or "kernel" in assessment.flags
+    assert isinstance(risk.python_source(code), str)
 
 
 @pytest.mark.parametrize(
@@ -118,16 +124,25 @@ def test_the_policy_never_raises_on_hostile_code(code: str) -> None:
     ],
 )
 def test_ipython_syntax_is_analysed_in_the_form_ipython_runs(code: str, flags: list[str]) -> None:
-    assert policy.refusal(code) is None
-    assert policy.analyze(code, ["df"]) == flags
+    assert risk.assess(code, ["df"]) == risk.Assessment(flags=tuple(flags), refusal=None)
 
 
 def test_harmless_code_is_neither_flagged_nor_refused() -> None:
     code = "summary = df.groupby('region').sum()\nprint(summary)\nexit_code = 0"
-    assert policy.analyze(code, ["df"]) == [] and policy.refusal(code) is None
+    assert risk.assess(code, ["df"]) == risk.Assessment(flags=(), refusal=None)
 
 
-def test_top_level_await_is_found_even_though_ast_parse_accepts_it() -> None:
-    assert policy.top_level_await("import asyncio\nawait asyncio.sleep(0)")
-    assert policy.top_level_await("[x async for x in source()]")
-    assert not policy.top_level_await("async def f():\n    await g()")
+def test_top_level_await_is_refused_even_though_ast_parse_accepts_it() -> None:
+    for code in ("import asyncio\nawait asyncio.sleep(0)", "[x async for x in source()]"):
+        assert risk.assess(code) == risk.Assessment(flags=(), refusal=risk.AWAIT_REFUSAL)
+    assert "top-level `await`" in risk.AWAIT_REFUSAL
+    assert risk.assess("async def f():\n    await g()").refusal is None
+
+
+def test_one_assessment_carries_the_flags_and_the_refusal_together() -> None:
+    code = "import os\nos.remove('out.csv')\ndf = None\nos._exit(0)"
+    assessment = risk.assess(code, ["df"])
+    assert assessment.flags == ("delete", "rebind", "kernel")
+    assert refused_action(code) == "os._exit(...)" and "Nothing in this step ran" in (assessment.refusal or "")
+    with pytest.raises(AttributeError):
+        assessment.flags = ()  # type: ignore[misc]  # a value: frozen

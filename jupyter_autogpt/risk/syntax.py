@@ -1,7 +1,7 @@
 """IPython syntax in a step's code: ``%magic`` and ``!shell`` lines spelled as the calls IPython makes.
 
-A stdlib stand-in for IPython's input transformer, so the policy sees one form of each action, and the
-policy's decisions on magics (what is refused, what is flagged; see the package docstring).
+A stdlib stand-in for IPython's input transformer, so the risk assessment sees one form of each action,
+and the assessment's decisions on magics (what is refused, what is flagged; see the package docstring).
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from jupyter_autogpt.agent import Agent, run_to_completion
-from jupyter_autogpt.execution.inspect import summarize
 from jupyter_autogpt.execution.ipython import IPythonExecutor
+from jupyter_autogpt.execution.summaries import summarize
 from jupyter_autogpt.testing import ScriptedModel
 from jupyter_autogpt.types import RunConfig
 

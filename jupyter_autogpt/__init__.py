@@ -26,7 +26,7 @@ def last_run() -> Run | None:
 
 def summarize(obj: Any, max_chars: int = 2000) -> str:
     """Return a bounded, informative description of ``obj`` (what the agent sees of it)."""
-    from .execution.inspect import summarize as _summarize
+    from .execution.summaries import summarize as _summarize
 
     return _summarize(obj, max_chars)
 

@@ -24,7 +24,7 @@ from .. import risk
 from ..limits import CAPTURE_CHARS, cut_middle
 from ..redaction import redact
 from ..types import Observation
-from . import inspect, outputs
+from . import outputs, summaries
 from .guards import Deadline, HookGuard, ResultHook, StepTimeout
 from .undo import UndoLog, UndoReport
 
@@ -122,10 +122,10 @@ class IPythonExecutor:
         return seen
 
     def overview(self, max_chars: int, focus: Sequence[str] = ()) -> str:
-        return redact(inspect.overview(self.shell.user_ns, self.user_names(), max_chars, focus))
+        return redact(summaries.overview(self.shell.user_ns, self.user_names(), max_chars, focus))
 
     def describe(self, names: Sequence[str], max_chars: int) -> str:
-        return redact(inspect.describe(self.shell.user_ns, list(names), max_chars))
+        return redact(summaries.describe(self.shell.user_ns, list(names), max_chars))
 
     def unseen(self, names: Sequence[str]) -> list[str]:
         """Return the names whose values an overview cannot show in full (frames, arrays, long containers).

@@ -11,11 +11,23 @@ from collections import Counter
 from typing import Any
 
 from ...limits import clip, short_repr
-from . import _dispatch  # late-bound: describing a container describes its items
-from ._text import _fit, _type_name
+from . import dispatch  # late-bound: describing a container describes its items
+from .formatting import fit_lines, type_name
+
+__all__ = [
+    "container_header",
+    "describe_code",
+    "describe_container",
+    "describe_generic",
+    "describe_iterator",
+    "describe_string",
+    "is_code",
+    "size_facts",
+]
 
 
-def _string(s: str | bytes | bytearray, max_chars: int) -> str:
+def describe_string(s: str | bytes | bytearray, max_chars: int) -> str:
+    """Return the length of a text or bytes value and as much of it as fits, both ends when it does not."""
     kind = "chars" if isinstance(s, str) else "bytes"
     header = f"{type(s).__name__}, {len(s):,} {kind}"
     if len(s) + len(header) + 4 <= max_chars:
@@ -27,34 +39,37 @@ def _string(s: str | bytes | bytearray, max_chars: int) -> str:
 _SCALARS = (int, float, complex, str, bytes, type(None))
 
 
-def _container(obj: Any, max_chars: int) -> str:
-    header = _container_header(obj)
+def describe_container(obj: Any, max_chars: int) -> str:
+    """Return a container's size and item types, then its first items (mappings: key and brief value)."""
+    header = container_header(obj)
     head = list(itertools.islice(obj.items() if issubclass(type(obj), abc.Mapping) else obj, 50))
     if issubclass(type(obj), abc.Mapping):
-        lines = [f"  {short_repr(k, 40)}: {_dispatch._brief(v, 100)}" for k, v in head]
+        lines = [f"  {short_repr(k, 40)}: {dispatch.brief(v, 100)}" for k, v in head]
     elif all(issubclass(type(x), _SCALARS) for x in head):  # plain values read best as one repr
         return f"{header}\n  {short_repr(obj, max(60, max_chars - len(header) - 3))}"
     else:
-        lines = [f"  {_dispatch._brief(x, 120)}" for x in head]
-    return "\n".join([header, *_fit(lines, max_chars - len(header) - 30, lambda k: f"  … {k:,} more", len(obj))])
+        lines = [f"  {dispatch.brief(x, 120)}" for x in head]
+    return "\n".join([header, *fit_lines(lines, max_chars - len(header) - 30, lambda k: f"  … {k:,} more", len(obj))])
 
 
-def _container_header(obj: Any, tally_types: bool = True) -> str:
+def container_header(obj: Any, tally_types: bool = True) -> str:
+    """Return a container's type and length, with a tally of its item types when ``tally_types``."""
     n = len(obj)
     what = ("key" if issubclass(type(obj), abc.Mapping) else "item") + ("" if n == 1 else "s")
     if not tally_types:
-        return f"{_type_name(obj)}, {n:,} {what}"
+        return f"{type_name(obj)}, {n:,} {what}"
     kinds = Counter(type(x).__name__ for x in itertools.islice(obj, 1_000))
     tally = ", ".join(f"{t} ×{c}" for t, c in kinds.most_common(4))
     where = " in the first 1,000" if n > 1_000 else ""
-    return f"{_type_name(obj)}, {n:,} {what}" + (f" ({what.rstrip('s')} types: {tally}{where})" if tally else "")
+    return f"{type_name(obj)}, {n:,} {what}" + (f" ({what.rstrip('s')} types: {tally}{where})" if tally else "")
 
 
-def _iterator(obj: Any, max_chars: int) -> str:
+def describe_iterator(obj: Any, max_chars: int) -> str:
+    """Return an iterator's type and state; never consumes it."""
     state = ""
     if pyinspect.isgenerator(obj):
         state = f", {pyinspect.getgeneratorstate(obj).lower().removeprefix('gen_')}"
-    return f"{_type_name(obj)} (an iterator{state}; not consumed): {short_repr(obj, max_chars)}"
+    return f"{type_name(obj)} (an iterator{state}; not consumed): {short_repr(obj, max_chars)}"
 
 
 def _signature(obj: Any) -> str:
@@ -69,7 +84,8 @@ def _doc_line(obj: Any) -> str:
     return f" — {clip(doc.strip().splitlines()[0], 160)}" if doc.strip() else ""
 
 
-def _code_object(obj: Any, max_chars: int) -> str:
+def describe_code(obj: Any, max_chars: int) -> str:
+    """Return a module's, class's or function's name, signature and first docstring line."""
     if isinstance(obj, types.ModuleType):
         where = getattr(obj, "__file__", None) or "built-in"
         return f"module {obj.__name__} ({where}){_doc_line(obj)}"
@@ -79,10 +95,10 @@ def _code_object(obj: Any, max_chars: int) -> str:
         text = f"class {obj.__qualname__}({bases}), called as {_signature(obj)}{_doc_line(obj)}"
         return text + (f"\nmethods: {clip(', '.join(methods), max_chars // 2)}" if methods else "")
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or short_repr(obj, 60)
-    return f"{_type_name(obj)} {name}{_signature(obj)}{_doc_line(obj)}"
+    return f"{type_name(obj)} {name}{_signature(obj)}{_doc_line(obj)}"
 
 
-def _size_facts(obj: Any) -> list[str]:
+def size_facts(obj: Any) -> list[str]:
     """Return ``shape``, ``dtype`` and ``len`` of ``obj`` as far as they can be had without an error."""
     facts = []
     for attr in ("shape", "dtype"):
@@ -100,9 +116,10 @@ def _size_facts(obj: Any) -> list[str]:
     return facts
 
 
-def _generic(obj: Any, max_chars: int) -> str:
-    facts = _size_facts(obj)
-    header = _type_name(obj) + (f" ({', '.join(facts)})" if facts else "")
+def describe_generic(obj: Any, max_chars: int) -> str:
+    """Return any object's type, shape, dtype and length where it has them, and a bounded repr."""
+    facts = size_facts(obj)
+    header = type_name(obj) + (f" ({', '.join(facts)})" if facts else "")
     return f"{header} = {short_repr(obj, max(40, max_chars - len(header) - 3))}"
 
 
@@ -119,5 +136,6 @@ _ROUTINES = (
 )
 
 
-def _is_code(obj: Any) -> bool:
+def is_code(obj: Any) -> bool:
+    """Return whether ``obj`` is a module, a class or a routine (tested by type, never by ``__class__``)."""
     return issubclass(type(obj), (types.ModuleType, type, *_ROUTINES))

@@ -1,16 +1,4 @@
-"""Bounded descriptions of live objects and of the user's namespace: what the model knows of the kernel.
-
-Three rules shape every function here:
-
-- Bounded: each text fits its ``max_chars``, and the cost stays near O(sample) however big the object is.
-  Statistics of a frame longer than ``SAMPLE_ROWS`` come from head, tail and seeded random rows, and the
-  text says so; memory is ``memory_usage(deep=False)``; nothing copies user data wholesale.
-- Harmless: no iterator is consumed, and pandas, numpy, polars or matplotlib are never imported here —
-  a library absent from ``sys.modules`` cannot have made the object, so we look there instead.
-- Never raises: a user's ``__repr__``, ``__len__`` or ``__getattr__`` may raise anything; a description
-  then degrades to the type and size. Types are tested with ``issubclass(type(obj), ...)`` because
-  ``isinstance`` may fall back to ``obj.__class__``, which hostile objects can override.
-"""
+"""The user's namespace as the model reads it: an overview of many variables, or a few described, in one budget."""
 
 from __future__ import annotations
 
@@ -18,13 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...limits import clip, cut_middle
-from ._dispatch import _brief, summarize
-from ._text import _WEIGHTS, BRIEF_CHARS, MIN_DETAIL, SAMPLE_ROWS, _kind
+from .dispatch import brief, summarize
+from .formatting import BRIEF_CHARS, MIN_DETAIL, WEIGHTS, kind_of
 
-__all__ = ["SAMPLE_ROWS", "describe", "overview", "summarize"]
-
-
-# -- the namespace -----------------------------------------------------------------------------------------------
+__all__ = ["describe", "overview"]
 
 
 def overview(namespace: Mapping[str, Any], names: Sequence[str], max_chars: int, focus: Sequence[str] = ()) -> str:
@@ -53,7 +38,7 @@ def overview(namespace: Mapping[str, Any], names: Sequence[str], max_chars: int,
     order = {"frame": 0, "data": 1, "other": 2}
     rest.sort(key=lambda n: order[kinds[n]])  # stable: recency order survives within a kind
     detailed = focused + [n for n in rest if kinds[n] != "other"]
-    weights = {n: _WEIGHTS[kinds[n]] * (2 if n in focused else 1) for n in detailed}
+    weights = {n: WEIGHTS[kinds[n]] * (2 if n in focused else 1) for n in detailed}
     return _layout(namespace, detailed, weights, [n for n in rest if kinds[n] == "other"], max_chars)
 
 
@@ -63,20 +48,22 @@ def describe(namespace: Mapping[str, Any], names: Sequence[str], max_chars: int)
     Frames and arrays get the larger shares; names no longer in ``namespace`` are skipped.
     """
     present = [n for n in dict.fromkeys(names) if n in namespace]
-    weights = {n: _WEIGHTS[_safe_kind(namespace[n])] for n in present}
+    weights = {n: WEIGHTS[_safe_kind(namespace[n])] for n in present}
     return _layout(namespace, present, weights, [], max_chars)
 
 
 def _safe_kind(obj: Any) -> str:
     try:
-        return _kind(obj)
+        return kind_of(obj)
     except Exception:
         return "other"
 
 
-def _layout(namespace: Mapping[str, Any], detailed: list[str], weights: dict[str, int], brief: list[str], max_chars: int) -> str:
-    """Return full summaries of ``detailed`` sharing the budget by weight, then a line per ``brief`` name."""
-    reserve = min(max_chars // 4, sum(min(BRIEF_CHARS, 40 + len(n)) for n in brief)) if detailed else max_chars
+def _layout(
+    namespace: Mapping[str, Any], detailed: list[str], weights: dict[str, int], one_line: list[str], max_chars: int
+) -> str:
+    """Return full summaries of ``detailed`` sharing the budget by weight, then a line per ``one_line`` name."""
+    reserve = min(max_chars // 4, sum(min(BRIEF_CHARS, 40 + len(n)) for n in one_line)) if detailed else max_chars
     budget, left = max_chars - reserve, sum(weights.values())
     parts: list[str] = []
     demoted: list[str] = []
@@ -90,7 +77,7 @@ def _layout(namespace: Mapping[str, Any], detailed: list[str], weights: dict[str
         parts.append(text)
         budget -= len(text) + 2
     used = sum(len(p) + 2 for p in parts)
-    lines = _brief_lines(namespace, demoted + brief, max_chars - used)
+    lines = _brief_lines(namespace, demoted + one_line, max_chars - used)
     if lines:
         parts.append(lines)
     return cut_middle("\n\n".join(parts), max_chars)
@@ -101,7 +88,7 @@ def _brief_lines(namespace: Mapping[str, Any], names: list[str], limit: int) -> 
     lines: list[str] = []
     used = 0
     for i, name in enumerate(names):
-        line = clip(f"{name}: {_brief(namespace[name], BRIEF_CHARS)}", BRIEF_CHARS)
+        line = clip(f"{name}: {brief(namespace[name], BRIEF_CHARS)}", BRIEF_CHARS)
         room = limit if i == len(names) - 1 else limit - 60  # keep room to name the ones left over
         if used + len(line) + 1 > room:
             others = names[i:]

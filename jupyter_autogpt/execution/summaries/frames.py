@@ -8,8 +8,10 @@ from collections import Counter
 from typing import Any
 
 from ...limits import clip, cut_middle, short_repr
-from ._objects import _generic
-from ._text import SAMPLE_ROWS, _bytes, _fit, _fmt, _lib_type, _sample_positions, _share, _type_name
+from .formatting import SAMPLE_ROWS, fit_lines, format_bytes, format_number, format_share, lib_type, sample_positions, type_name
+from .objects import describe_generic
+
+__all__ = ["describe_array", "describe_figure", "describe_frame", "describe_polars", "describe_series"]
 
 
 def _column_stats(s: Any, sampled: bool) -> str:
@@ -19,14 +21,14 @@ def _column_stats(s: Any, sampled: bool) -> str:
     nulls = int(s.isna().sum())
     parts = [str(s.dtype)]
     if nulls:
-        parts.append(f"{_share(nulls, n, sampled)} null")
+        parts.append(f"{format_share(nulls, n, sampled)} null")
     if n - nulls == 0:
         return ", ".join([*parts, "all null" if n else "empty"])
     dtype = s.dtype
     if types_.is_bool_dtype(dtype):
         parts.append(f"true {'~' if sampled else ''}{100 * int(s.sum()) / (n - nulls):.1f}%")
     elif types_.is_numeric_dtype(dtype) and not types_.is_complex_dtype(dtype):
-        parts.append(f"min {_fmt(s.min())}, max {_fmt(s.max())}, mean {_fmt(s.mean())}")
+        parts.append(f"min {format_number(s.min())}, max {format_number(s.max())}, mean {format_number(s.mean())}")
     elif types_.is_datetime64_any_dtype(dtype) or types_.is_timedelta64_dtype(dtype) or str(dtype).startswith("period"):
         parts.append(f"{s.min()} .. {s.max()}")
     elif isinstance(dtype, sys.modules["pandas"].CategoricalDtype) or types_.is_string_dtype(dtype):
@@ -38,7 +40,7 @@ def _top_values(s: Any, non_null: int, sampled: bool) -> str:
     counts = s.value_counts(dropna=True)
     counts = counts[counts > 0]  # a categorical counts its unused categories too
     levels = f"{len(s.cat.categories):,} categories, " if hasattr(s, "cat") else ""
-    top = ", ".join(f"{short_repr(v, 30)} {_share(int(c), non_null, sampled)}" for v, c in counts.head(3).items())
+    top = ", ".join(f"{short_repr(v, 30)} {format_share(int(c), non_null, sampled)}" for v, c in counts.head(3).items())
     return f"{levels}{len(counts):,} distinct{' in sample' if sampled else ''}; top {top}"
 
 
@@ -55,14 +57,15 @@ def _index_text(index: Any) -> str:
     return f"{kind}[{index.dtype}]{name}{ends}"
 
 
-def _pandas_frame(df: Any, max_chars: int) -> str:
+def describe_frame(df: Any, max_chars: int) -> str:
+    """Return a pandas frame's shape, index, memory, per-column statistics (from a sample when long) and first rows."""
     n_rows, n_cols = df.shape
-    memory = _bytes(float(df.memory_usage(index=True, deep=False).sum()))
+    memory = format_bytes(float(df.memory_usage(index=True, deep=False).sum()))
     header = [f"pandas.DataFrame, {n_rows:,} rows × {n_cols:,} columns; index {_index_text(df.index)}; {memory}"]
     head_budget = max_chars // 4 if max_chars >= 1200 else 0  # at small budgets column statistics say more
     col_budget = max(0, max_chars - len(header[0]) - head_budget - 90)
     described = max(1, min(n_cols, col_budget // 55, 60))
-    positions = _sample_positions(n_rows, described)
+    positions = sample_positions(n_rows, described)
     if positions is not None:
         header.append(f"(statistics from a sample of {len(positions):,} of {n_rows:,} rows: head, tail, random)")
     text = "\n".join(header + _frame_columns(df, positions, described, col_budget))
@@ -83,7 +86,7 @@ def _frame_columns(df: Any, positions: Any, described: int, budget: int) -> list
         heading = f"columns (dtypes: {', '.join(f'{t} ×{k}' for t, k in tally.most_common(6))}):"
     lines = [f"  {_column_line(df.columns[j], sample.iloc[:, j], sampled)}" for j in range(min(n_cols, described))]
     rest_budget = budget // 4 if n_cols > described else 0
-    kept = _fit(lines, budget - rest_budget - len(heading))
+    kept = fit_lines(lines, budget - rest_budget - len(heading))
     if len(kept) < n_cols:
         rest = itertools.islice(df.dtypes.items(), len(kept), len(kept) + 200)
         names = ", ".join(f"{clip(str(c), 30)}: {t}" for c, t in rest)
@@ -99,10 +102,11 @@ def _column_line(label: Any, s: Any, sampled: bool) -> str:
     return f"{clip(str(label), 40)}: {stats}"
 
 
-def _pandas_series(s: Any, max_chars: int) -> str:
+def describe_series(s: Any, max_chars: int) -> str:
+    """Return a pandas series' length, index, memory, statistics (from a sample when long) and first values."""
     name = f" {short_repr(s.name, 40)}" if s.name is not None else ""
-    memory = _bytes(float(s.memory_usage(index=True, deep=False)))
-    positions = _sample_positions(len(s), 1)
+    memory = format_bytes(float(s.memory_usage(index=True, deep=False)))
+    positions = sample_positions(len(s), 1)
     sample = s.iloc[positions] if positions is not None else s
     lines = [f"pandas.Series{name}, {len(s):,} values; index {_index_text(s.index)}; {memory}"]
     if positions is not None:
@@ -115,9 +119,10 @@ def _pandas_series(s: Any, max_chars: int) -> str:
 # -- numpy, polars, matplotlib -----------------------------------------------------------------------------------
 
 
-def _numpy_array(arr: Any, max_chars: int) -> str:
+def describe_array(arr: Any, max_chars: int) -> str:
+    """Return a numpy array's shape, dtype, size, first values and sampled range."""
     np = sys.modules["numpy"]
-    text = f"{_type_name(arr)} shape={arr.shape} dtype={arr.dtype} ({_bytes(arr.nbytes)})"
+    text = f"{type_name(arr)} shape={arr.shape} dtype={arr.dtype} ({format_bytes(arr.nbytes)})"
     if arr.size == 0:
         return text
     step = max(1, arr.size // SAMPLE_ROWS)
@@ -128,15 +133,16 @@ def _numpy_array(arr: Any, max_chars: int) -> str:
         where = f" (on {sample.size:,} of {arr.size:,} elements)" if step > 1 else ""
         nans = int(np.isnan(sample).sum()) if arr.dtype.kind == "f" else 0
         if nans < sample.size:
-            text += f"\nmin {_fmt(np.nanmin(sample))}, max {_fmt(np.nanmax(sample))}" + where
+            text += f"\nmin {format_number(np.nanmin(sample))}, max {format_number(np.nanmax(sample))}" + where
         if nans:
-            text += f"\nNaN: {_share(nans, sample.size, step > 1)}"
+            text += f"\nNaN: {format_share(nans, sample.size, step > 1)}"
     elif arr.dtype.kind == "b":
-        text += f"\ntrue {_share(int(sample.sum()), sample.size, True)}"
+        text += f"\ntrue {format_share(int(sample.sum()), sample.size, True)}"
     return text
 
 
-def _polars(obj: Any, max_chars: int) -> str:
+def describe_polars(obj: Any, max_chars: int) -> str:
+    """Return a polars frame's or series' shape, schema, null counts and first rows; a lazy frame is not collected."""
     name = type(obj).__name__
     if "Lazy" in name:
         return f"polars.{name} (a lazy query; not collected)"
@@ -144,15 +150,15 @@ def _polars(obj: Any, max_chars: int) -> str:
         head = f"polars.Series {obj.name!r}, {len(obj):,} values, dtype {obj.dtype}, {obj.null_count():,} null"
         return f"{head}\n{obj.head(5)}"
     if name != "DataFrame":
-        return _generic(obj, max_chars)
+        return describe_generic(obj, max_chars)
     height, width = obj.shape
     nulls = obj.null_count().row(0)  # polars keeps null counts as array metadata: no pass over the data
     lines = [
         f"  {clip(str(c), 40)}: {t}" + (f", {k:,} null" if k else "")
         for (c, t), k in zip(obj.schema.items(), nulls, strict=False)
     ]
-    text = f"polars.DataFrame, {height:,} rows × {width:,} columns; ~{_bytes(float(obj.estimated_size()))}\ncolumns:\n"
-    text += "\n".join(_fit(lines, max_chars // 2, lambda k: f"  … {k} more columns", len(lines)))
+    text = f"polars.DataFrame, {height:,} rows × {width:,} columns; ~{format_bytes(float(obj.estimated_size()))}\ncolumns:\n"
+    text += "\n".join(fit_lines(lines, max_chars // 2, lambda k: f"  … {k} more columns", len(lines)))
     return text + "\nfirst rows:\n" + str(obj.head(3))
 
 
@@ -172,14 +178,15 @@ def _axes_line(ax: Any) -> str:
     return "axes: " + (", ".join(bits) or "empty")
 
 
-def _figure(fig: Any, max_chars: int) -> str:
-    if _lib_type(fig, "matplotlib.axes", "Axes"):
+def describe_figure(fig: Any, max_chars: int) -> str:
+    """Return a matplotlib figure's size and, for each axes, titles, labels, artists and legend."""
+    if lib_type(fig, "matplotlib.axes", "Axes"):
         return "matplotlib " + _axes_line(fig)
     axes = fig.get_axes()
     w, h = fig.get_size_inches()
     title = getattr(fig, "get_suptitle", lambda: "")()
     text = f"matplotlib Figure {w:.1f}×{h:.1f} in, {len(axes)} axes" + (f", suptitle {title!r}" if title else "")
-    return "\n".join([text, *_fit((f"  {_axes_line(ax)}" for ax in axes), max_chars, lambda k: f"  … {k} more", len(axes))])
+    return "\n".join([text, *fit_lines((f"  {_axes_line(ax)}" for ax in axes), max_chars, lambda k: f"  … {k} more", len(axes))])
 
 
 # -- the standard library ----------------------------------------------------------------------------------------

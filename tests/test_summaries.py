@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_autogpt.execution.inspect import SAMPLE_ROWS, describe, overview, summarize
+from jupyter_autogpt.execution.summaries import SAMPLE_ROWS, describe, overview, summarize
 
 BIG_STRING = "lorem ipsum " * 437_000  # ~5 MB
 
@@ -301,7 +301,7 @@ def test_summarizing_never_imports_heavy_libraries() -> None:
     code = textwrap.dedent(
         """
         import sys
-        from jupyter_autogpt.execution.inspect import overview, summarize
+        from jupyter_autogpt.execution.summaries import overview, summarize
         ns = {"d": {"a": [1, 2]}, "s": "text", "f": print, "g": (i for i in range(3)), "n": 3.5}
         print(overview(ns, list(ns), 2000))
         heavy = [m for m in ("pandas", "numpy", "polars", "matplotlib", "IPython") if m in sys.modules]

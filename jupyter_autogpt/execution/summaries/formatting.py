@@ -8,6 +8,23 @@ from typing import Any
 
 from ...limits import clip
 
+__all__ = [
+    "BRIEF_CHARS",
+    "MIN_DETAIL",
+    "SAMPLE_CELLS",
+    "SAMPLE_ROWS",
+    "WEIGHTS",
+    "fit_lines",
+    "format_bytes",
+    "format_number",
+    "format_share",
+    "is_polars",
+    "kind_of",
+    "lib_type",
+    "sample_positions",
+    "type_name",
+]
+
 #: Rows a big frame's statistics are computed on (head, tail and seeded random rows).
 SAMPLE_ROWS = 10_000
 #: Bound on the cells (rows × described columns) a wide frame's sample may hold.
@@ -16,10 +33,11 @@ SAMPLE_CELLS = 200_000
 MIN_DETAIL = 240
 BRIEF_CHARS = 160
 _EDGE = SAMPLE_ROWS // 10
-_WEIGHTS = {"frame": 4, "data": 2, "other": 1}
+WEIGHTS = {"frame": 4, "data": 2, "other": 1}
 
 
-def _type_name(obj: Any) -> str:
+def type_name(obj: Any) -> str:
+    """Return the dotted name of ``obj``'s type (bare for builtins), or ``object`` for a hostile metaclass."""
     tp = type(obj)
     try:
         module, name = tp.__module__, tp.__qualname__
@@ -28,7 +46,7 @@ def _type_name(obj: Any) -> str:
     return name if module == "builtins" else f"{module}.{name}"
 
 
-def _lib_type(obj: Any, module: str, *names: str) -> bool:
+def lib_type(obj: Any, module: str, *names: str) -> bool:
     """Return whether ``obj`` is an instance of ``module.name`` (False when ``module`` was never imported)."""
     mod = sys.modules.get(module)
     if mod is None:
@@ -37,21 +55,22 @@ def _lib_type(obj: Any, module: str, *names: str) -> bool:
     return any(isinstance(c, type) and issubclass(type(obj), c) for c in classes)
 
 
-def _is_polars(obj: Any) -> bool:
+def is_polars(obj: Any) -> bool:
+    """Return whether ``obj`` comes from polars (duck-typed: polars is never imported here)."""
     module = getattr(type(obj), "__module__", "") or ""
     return "polars" in sys.modules and module.split(".")[0] == "polars"
 
 
-def _kind(obj: Any) -> str:
+def kind_of(obj: Any) -> str:
     """Return ``frame``, ``data`` (series, arrays) or ``other``: how much of a budget the object deserves."""
-    if _lib_type(obj, "pandas", "DataFrame") or (_is_polars(obj) and "Frame" in type(obj).__name__):
+    if lib_type(obj, "pandas", "DataFrame") or (is_polars(obj) and "Frame" in type(obj).__name__):
         return "frame"
-    if _lib_type(obj, "pandas", "Series") or _lib_type(obj, "numpy", "ndarray") or _is_polars(obj):
+    if lib_type(obj, "pandas", "Series") or lib_type(obj, "numpy", "ndarray") or is_polars(obj):
         return "data"
     return "other"
 
 
-def _fmt(value: Any) -> str:
+def format_number(value: Any) -> str:
     """Return a compact rendering of a statistic (numbers to 4 significant digits)."""
     if isinstance(value, bool):
         return str(value)
@@ -63,14 +82,15 @@ def _fmt(value: Any) -> str:
         return clip(str(value), 40)
 
 
-def _bytes(n: float) -> str:
+def format_bytes(n: float) -> str:
+    """Return ``n`` bytes in B, KB, MB or GB."""
     units = ["B", "KB", "MB", "GB"]
     while n >= 1024 and len(units) > 1:
         n, units = n / 1024, units[1:]
     return f"{n:,.0f} B" if units[0] == "B" else f"{n:,.1f} {units[0]}"
 
 
-def _fit(lines: Iterable[str], limit: int, more: Callable[[int], str] | None = None, total: int = 0) -> list[str]:
+def fit_lines(lines: Iterable[str], limit: int, more: Callable[[int], str] | None = None, total: int = 0) -> list[str]:
     """Return the leading ``lines`` that fit ``limit`` characters, plus ``more(n_left)`` when some did not."""
     kept: list[str] = []
     used = 0
@@ -87,7 +107,7 @@ def _fit(lines: Iterable[str], limit: int, more: Callable[[int], str] | None = N
 # -- pandas ------------------------------------------------------------------------------------------------------
 
 
-def _sample_positions(n: int, width: int) -> Any:
+def sample_positions(n: int, width: int) -> Any:
     """Return sorted row positions to compute statistics on, or ``None`` when all ``n`` rows are cheap enough."""
     rows = min(SAMPLE_ROWS, max(1_000, SAMPLE_CELLS // max(1, width)))
     if n <= rows:
@@ -98,5 +118,6 @@ def _sample_positions(n: int, width: int) -> Any:
     return np.unique(np.concatenate([np.arange(edge), middle, np.arange(n - edge, n)]))
 
 
-def _share(count: int, total: int, sampled: bool) -> str:
+def format_share(count: int, total: int, sampled: bool) -> str:
+    """Return ``count`` of ``total``: a count, or an approximate percentage when it comes from a sample."""
     return f"~{100 * count / total:.1f}%" if sampled else f"{count:,}"

@@ -16,7 +16,7 @@ import pytest
 from jupyter_autogpt.agent import Agent, run_to_completion
 from jupyter_autogpt.errors import ModelBackendError, ModelContextError
 from jupyter_autogpt.events import Noticed
-from jupyter_autogpt.execution import guards
+from jupyter_autogpt.execution import deadline, guards
 from jupyter_autogpt.execution.ipython import IPythonExecutor
 from jupyter_autogpt.testing import ScriptedModel
 from jupyter_autogpt.types import Decision, GenerationSettings, Message, RunConfig
@@ -44,14 +44,17 @@ def test_a_step_that_breaks_builtins_and_the_interrupt_handler_is_repaired(ip) -
     assert "replaced builtins print" in obs.stderr and "SIGINT handler" in obs.stderr
 
 
-def test_a_failure_inside_the_guarded_region_restores_every_hook(ip, monkeypatch) -> None:
-    before = hooks(ip)
+class BrokenDeadline(deadline.Deadline):
+    """A deadline that fails as it starts, inside the guarded region: a fault in our own code."""
 
-    def broken(self: guards.Deadline) -> None:
+    def __enter__(self) -> deadline.Deadline:
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(guards.Deadline, "__enter__", broken)
-    agent, _ = agent_for(ip, [code("never = 1")])
+
+def test_a_failure_inside_the_guarded_region_restores_every_hook(ip) -> None:
+    before = hooks(ip)
+    model = ScriptedModel([code("never = 1")])
+    agent = Agent(model, IPythonExecutor(ip, deadline=BrokenDeadline), RunConfig(model="scripted"))
     run = run_to_completion(agent, "g")
     assert run.status == "failed" and "injected" in (run.error or "")
     assert hooks(ip) == before and "final_answer" not in ip.user_ns and "never" not in ip.user_ns
@@ -65,24 +68,36 @@ def test_deadline_interrupts_loops_and_escalates_past_swallowed_interrupts(ip) -
     assert executor.run("print('still fine')").stdout == "still fine\n"
 
 
+#: The modules of the step's guards: the hook guard, the deadline, and the cleanup both share.
+CLEANUP_FILES = frozenset({guards.__file__, deadline.__file__})
+
+
+def cleaning_up(frame: FrameType | None) -> bool:
+    """Return whether ``frame`` runs inside a guard's ``__exit__`` or ``close`` (directly or in what they call)."""
+    while frame is not None:
+        if frame.f_code.co_filename in CLEANUP_FILES and frame.f_code.co_name in {"__exit__", "close"}:
+            return True
+        frame = frame.f_back
+    return False
+
+
 class InterruptAt:
     """A real trace function that raises ``exc`` at the ``at``-th line the guards run while cleaning up.
 
-    The cleanup starts with the first ``__exit__`` in ``guards.py``; every line of ``guards.py`` that runs from
-    then on counts (the deadline's, the hook guard's and the executor's second-chance ``close`` calls), so
-    stepping ``at`` from 0 lands the interrupt on each of them in turn, as a SIGINT or an asynchronous
-    ``StepTimeout`` could.
+    Every line of ``CLEANUP_FILES`` that runs inside a guard's ``__exit__`` or ``close`` counts (the deadline's,
+    the hook guard's and the executor's second-chance ``close`` calls), so stepping ``at`` from 0 lands the
+    interrupt on each of them in turn, as a SIGINT or an asynchronous ``StepTimeout`` could. (The timeout's
+    wording, also in ``deadline.py``, runs after the deadline has closed, where no ``StepTimeout`` can land.)
     """
 
     def __init__(self, at: int, exc: type[BaseException]) -> None:
         self.at, self.exc = at, exc
-        self.lines, self.cleaning, self.fired = 0, False, False
+        self.lines, self.fired = 0, False
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if frame.f_code.co_filename != guards.__file__:
+        if frame.f_code.co_filename not in CLEANUP_FILES:
             return None
-        self.cleaning = self.cleaning or frame.f_code.co_name == "__exit__"
-        return self.line if self.cleaning else None
+        return self.line if cleaning_up(frame) else None
 
     def line(self, frame: FrameType, event: str, arg: Any) -> Any:
         if event == "line":
@@ -97,12 +112,12 @@ def live_deadline_timers() -> list[threading.Timer]:
     """Return the deadline timers that could still fire (not cancelled, not done)."""
     return [
         t for t in threading.enumerate()
-        if isinstance(t, threading.Timer) and isinstance(getattr(t.function, "__self__", None), guards.Deadline)
+        if isinstance(t, threading.Timer) and isinstance(getattr(t.function, "__self__", None), deadline.Deadline)
         and not t.finished.is_set()
     ]
 
 
-@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, guards.StepTimeout])
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, deadline.StepTimeout])
 def test_an_interrupt_landing_anywhere_in_the_cleanup_still_restores_every_hook_and_stops_the_deadline(
     ip, interrupt: type[BaseException]
 ) -> None:
@@ -118,7 +133,7 @@ def test_an_interrupt_landing_anywhere_in_the_cleanup_still_restores_every_hook_
             assert interrupt is KeyboardInterrupt and inject.fired  # the user's interrupt still ends the run
         else:
             # a StepTimeout is never the agent's to catch: wherever it lands, it is this step's observation
-            assert not inject.fired or (interrupt is guards.StepTimeout and obs.error_name == "StepTimeout"), at
+            assert not inject.fired or (interrupt is deadline.StepTimeout and obs.error_name == "StepTimeout"), at
         finally:
             sys.settrace(None)
         assert hooks(ip) == before, f"a hook stayed ours after an interrupt at cleanup line {at}"

@@ -16,7 +16,7 @@ class Executor(Protocol):
 
     ``start`` makes ``final_answer`` available; ``stop`` restores the namespace as it was (our names
     removed, hooks restored) and must be safe to call after any failure. ``user_names`` lists the user's
-    variables (the risk policy's rebinding check reads it); ``unseen`` picks the names whose values the
+    variables (the risk assessment's rebinding check reads it); ``unseen`` picks the names whose values the
     overview cannot show in full (an answer about them before any code ran is a guess).
     """
 

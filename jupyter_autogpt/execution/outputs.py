@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..limits import RICH_CHARS, cut_middle
-from ..redaction import redact_data
 from ..types import ImageData
 
 __all__ = ["DISPLAY_TYPES", "RICH_CHARS", "displays", "figure_numbers", "kept_mime", "open_figures"]
@@ -39,7 +38,10 @@ def kept_mime(mime: str) -> bool:
 def displays(
     outputs: Sequence[Any], text_chars: int
 ) -> tuple[tuple[dict[str, Any], ...], tuple[ImageData, ...]]:
-    """Return the display bundles (kept types only, bounded, redacted) and the images of ``outputs``."""
+    """Return the display bundles (kept types only, bounded) and the images of ``outputs``.
+
+    Not yet redacted: ``execution.observation`` redacts what the model reads, in one place.
+    """
     bundles: list[dict[str, Any]] = []
     images: list[ImageData] = []
     for out in outputs:
@@ -47,7 +49,7 @@ def displays(
         images += [ImageData(mime, _b64(data[mime])) for mime in _IMAGE_TYPES if mime in data]
         bundle = _bounded({k: v for k, v in data.items() if kept_mime(k)}, text_chars)
         if bundle:
-            bundles.append(redact_data(bundle))
+            bundles.append(bundle)
     return tuple(bundles), tuple(images)
 
 

@@ -1,0 +1,103 @@
+"""What the model reads of a step: the ``Observation`` built from what the step left behind.
+
+The one boundary between the kernel and the model in ``execution/``: every text an observation carries is
+stripped of terminal codes, redacted, then cut to its bound (redacting before cutting, so a cut can never
+leave half a secret behind); display bundles are bounded by ``outputs`` and redacted here; so are the
+namespace summaries the executor hands out (``summary``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..limits import cut_middle
+from ..redaction import redact, redact_data
+from ..types import ImageData, Observation
+from . import outputs
+
+__all__ = ["StepRecord", "clean", "observe", "summary"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one step left behind, before redaction and bounds.
+
+    Attributes
+    ----------
+    stdout, stderr
+        The captured streams.
+    outputs
+        The captured display outputs (objects with ``data``), in the order shown.
+    results
+        The formatted value of the step's last expression (none, or one).
+    error
+        What the nested cell raised, if anything.
+    tracebacks
+        The tracebacks the cell showed (they replace ``error``'s one line when present).
+    timeout
+        What the model reads when the deadline stopped the step, else ``None``.
+    notes
+        Notes for the model (hooks the step broke and we restored, a native-call overrun).
+    figures
+        Figures the step opened and left unshown, as images.
+    """
+
+    stdout: str = ""
+    stderr: str = ""
+    outputs: tuple[Any, ...] = ()
+    results: tuple[Any, ...] = ()
+    error: BaseException | None = None
+    tracebacks: tuple[str, ...] = ()
+    timeout: str | None = None
+    notes: tuple[str, ...] = ()
+    figures: tuple[ImageData, ...] = ()
+    duration: float = 0.0
+    answered: bool = False
+    answer: Any = None
+    changed: tuple[str, ...] = ()
+
+
+def observe(record: StepRecord, chars: int) -> Observation:
+    """Return the observation the model reads of ``record``: each text redacted, then cut to ``chars``."""
+    displays, images = outputs.displays(record.outputs, chars)
+    result_displays, result_images = outputs.displays(record.results, chars)
+    result = result_displays[0].get("text/plain") if result_displays else None
+    error, error_name = _error(record)
+    return Observation(
+        stdout=clean(record.stdout, chars),
+        stderr=clean("\n".join([record.stderr.rstrip("\n"), *record.notes]).strip("\n"), chars),
+        result=clean(str(result), chars) if result is not None else None,
+        displays=tuple(redact_data(bundle) for bundle in displays),
+        images=result_images + images + record.figures,
+        error=clean(error, chars) if error is not None else None,
+        error_name=error_name,
+        duration=record.duration,
+        answered=record.answered,
+        answer=redact(record.answer) if isinstance(record.answer, str) else record.answer,
+        changed=record.changed,
+    )
+
+
+def _error(record: StepRecord) -> tuple[str | None, str | None]:
+    """Return the error text and name of a step (the deadline's wording when it stopped the step)."""
+    if record.timeout is not None:
+        return record.timeout, "StepTimeout"
+    exc = record.error
+    if exc is None and not record.tracebacks:
+        return None, None
+    text = "\n".join(record.tracebacks) if record.tracebacks else f"{type(exc).__name__}: {exc}"
+    return text, type(exc).__name__ if exc else "Error"
+
+
+def clean(text: str, chars: int) -> str:
+    """Return ``text`` without terminal codes, redacted, then cut to ``chars``."""
+    return cut_middle(redact(_ANSI.sub("", text or "")), chars)
+
+
+def summary(text: str) -> str:
+    """Return a namespace summary as the model may read it: redacted (summaries bound themselves)."""
+    return redact(text)

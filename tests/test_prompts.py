@@ -88,3 +88,19 @@ def test_malformed_replies_get_notes() -> None:
     notes = reply_notes(parse_reply("```python\na = 1\n```\n```python\nb = 2"))
     assert any("2 code blocks" in n for n in notes)
     assert reply_notes(parse_reply("```python\na = 1")) and reply_notes(parse_reply("```python\na = 1\n```")) == []
+
+
+def test_prompt_history_is_flat_once_the_compaction_window_is_full() -> None:
+    steps = [
+        Step(i, f"```python\npart_{i} = f({i})\n```", f"part_{i} = f({i})", "x" * 4_000, None,
+             Observation(changed=(f"part_{i}",)))
+        for i in range(1, 21)
+    ]  # fmt: skip
+    first = Message("user", "Goal: explore")
+    sizes = [sum(len(m.content) for m in build_messages("system", first, steps[:n], 100_000)) for n in range(1, 21)]
+    window = FULL_STEPS + COMPACT_STEPS
+    assert sizes[window - 1] > sizes[FULL_STEPS - 1]  # compacted steps still add their code
+    assert max(sizes[window:]) - min(sizes[window:]) < 200  # then only the omitted note's names grow
+    last = build_messages("system", first, steps, 100_000)
+    assert "13 earlier step(s) omitted" in last[2].content and "part_1, part_2" in last[2].content
+    assert last[-1].content.endswith("x" * 100)  # the newest step is in full

@@ -1,4 +1,4 @@
-"""Bounded namespace and object summaries: many object kinds, hostile objects, huge frames, a real shell."""
+"""Bounded namespace and object summaries: many object kinds, hostile objects, huge frames."""
 
 from __future__ import annotations
 
@@ -403,68 +403,3 @@ def test_describe_covers_named_variables_within_budget() -> None:
     assert len(text) <= 1200
     assert text.startswith("sales: pandas.DataFrame") and "\n\nn: int = 1" in text and "gone" not in text
     assert describe(ns, [], 500) == ""
-
-
-# -- a real shell ----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shell() -> Iterator[Any]:
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell.instance()
-    before = set(shell.user_ns)
-    yield shell
-    for name in set(shell.user_ns) - before:
-        del shell.user_ns[name]
-
-
-def test_executor_overview_shows_user_variables_dataframes_first_bounded(shell: Any) -> None:
-    from jupyter_autogpt.execution.ipython import IPythonExecutor
-
-    shell.run_cell("import pandas as pd, numpy as np", store_history=True)
-    shell.run_cell("wide = pd.DataFrame(np.ones((30, 400)), columns=[f'f{i}' for i in range(400)])", store_history=True)
-    shell.run_cell("text = 'abc ' * 1_310_720\nthreshold = 0.5", store_history=True)
-    shell.run_cell("orders = pd.DataFrame({'qty': [1, 2, None], 'sku': ['a', 'b', 'a']})", store_history=True)
-    text = IPythonExecutor(shell).overview(3000)
-    assert len(text) <= 3000
-    assert text.startswith("orders: pandas.DataFrame, 3 rows × 2 columns")  # assigned last: first frame
-    assert text.index("wide: pandas.DataFrame, 30 rows × 400 columns") < text.index("threshold: ")
-    assert "text: str, 5,242,880 chars" in text
-    for hidden in ("In: ", "Out: ", "pd: ", "np: ", "get_ipython", "_i1", "exit: "):
-        assert f"\n{hidden}" not in text and not text.startswith(hidden)
-
-
-def test_displayed_wide_frame_reaches_the_model_as_bounded_text(shell: Any) -> None:
-    from jupyter_autogpt.execution.ipython import IPythonExecutor
-    from jupyter_autogpt.prompts import DISPLAY_CHARS, render_observation
-
-    shell.user_ns["wide"] = pd.DataFrame(np.ones((3000, 400)), columns=[f"f{i}" for i in range(400)])
-    obs = IPythonExecutor(shell).run("from IPython.display import display\ndisplay(wide)\nwide")
-    text = render_observation(obs)
-    assert "<table" not in text and "[3000 rows x 400 columns]" in text
-    for section in text.split("\n\n"):
-        assert len(section) <= DISPLAY_CHARS + 100  # each display and the result are cut on their own
-
-
-# -- the history window: prompts stop growing once older steps are compacted -------------------------------------
-
-
-def test_prompt_history_is_flat_once_the_compaction_window_is_full() -> None:
-    from jupyter_autogpt.limits import COMPACT_STEPS, FULL_STEPS
-    from jupyter_autogpt.prompts import build_messages
-    from jupyter_autogpt.types import Message, Observation, Step
-
-    steps = [
-        Step(i, f"```python\npart_{i} = f({i})\n```", f"part_{i} = f({i})", "x" * 4_000, None,
-             Observation(changed=(f"part_{i}",)))
-        for i in range(1, 21)
-    ]  # fmt: skip
-    first = Message("user", "Goal: explore")
-    sizes = [sum(len(m.content) for m in build_messages("system", first, steps[:n], 100_000)) for n in range(1, 21)]
-    window = FULL_STEPS + COMPACT_STEPS
-    assert sizes[window - 1] > sizes[FULL_STEPS - 1]  # compacted steps still add their code
-    assert max(sizes[window:]) - min(sizes[window:]) < 200  # then only the omitted note's names grow
-    last = build_messages("system", first, steps, 100_000)
-    assert "13 earlier step(s) omitted" in last[2].content and "part_1, part_2" in last[2].content
-    assert last[-1].content.endswith("x" * 100)  # the newest step is in full

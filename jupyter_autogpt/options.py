@@ -24,7 +24,7 @@ from typing import Any, Literal
 import traitlets
 
 from .option_kinds import Choice, Flag, Kind, Names, Number, Text
-from .policy import POLICIES
+from .risk import POLICIES
 from .types import RunConfig
 
 __all__ = [

@@ -16,8 +16,9 @@ import traceback
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from typing import Any, Union
 
-from ..execution.inspect import describe as describe_names
-from ..execution.inspect import overview as namespace_overview
+from ..execution.summaries import describe as describe_names
+from ..execution.summaries import overview as namespace_overview
+from ..execution.variables import is_small
 from ..types import Observation
 
 __all__ = ["ScriptedExecutor", "ScriptedObservation"]
@@ -92,7 +93,7 @@ class ScriptedExecutor:
 
     def unseen(self, names: Sequence[str]) -> list[str]:
         """Return the names whose values an overview cannot show in full (see ``IPythonExecutor.unseen``)."""
-        return [n for n in names if n in self.namespace and not _small(self.namespace[n])]
+        return [n for n in names if n in self.namespace and not is_small(self.namespace[n])]
 
     # -- running code ------------------------------------------------------------------------------------
 
@@ -125,18 +126,6 @@ class ScriptedExecutor:
             duration=time.monotonic() - started, answered=bool(self._answers),
             answer=self._answers[-1] if self._answers else None, changed=changed,
         )
-
-
-def _small(value: Any) -> bool:
-    # TODO(merge): one shared rule with execution.ipython._small
-    scalars = (int, float, complex, bool, type(None))
-    if isinstance(value, scalars):
-        return True
-    if isinstance(value, str):
-        return len(value) <= 200
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return len(value) <= 10 and all(isinstance(v, (*scalars, str)) for v in value)
-    return False
 
 
 def _exec_cell(code: str, namespace: MutableMapping[str, Any]) -> Any:

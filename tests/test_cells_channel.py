@@ -15,9 +15,9 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_autogpt.session import Session
 from jupyter_autogpt.testing import ScriptedModel
+from jupyter_autogpt.transcript import COMM_TARGET
 from jupyter_autogpt.types import RunConfig
 from jupyter_autogpt.ui import cells
-from jupyter_autogpt.ui.transcript import COMM_TARGET
 
 SECRET = "sk-test-" + "y" * 24
 REPLIES = [

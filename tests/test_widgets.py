@@ -12,6 +12,7 @@ from typing import Any
 import ipywidgets
 import pytest
 
+from jupyter_autogpt import transcript
 from jupyter_autogpt.events import (
     CodeExecuted,
     CodeProposed,
@@ -25,11 +26,11 @@ from jupyter_autogpt.events import (
     StepFinished,
     StepStarted,
 )
+from jupyter_autogpt.transcript import MIME_TYPE
 from jupyter_autogpt.types import Decision, ImageData, Observation, Run, RunConfig, Step, Usage
-from jupyter_autogpt.ui import stop, transcript
+from jupyter_autogpt.ui import stop
 from jupyter_autogpt.ui._widget_html import code_html, estimate_cost, markdown_html
 from jupyter_autogpt.ui.base import Approving, Renderer, Stoppable
-from jupyter_autogpt.ui.transcript import MIME_TYPE
 from jupyter_autogpt.ui.widgets import StaticTranscript, WidgetRenderer
 
 WAIT = 10.0  # seconds: a bound for thread hand-offs that take microseconds, so a bug fails instead of hanging

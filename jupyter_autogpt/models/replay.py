@@ -1,7 +1,8 @@
 """Replay a recorded run without any model: ``replay:run.json``.
 
-Reads a transcript written by ``%autogpt export run.json`` (or a JSON list of reply strings) and streams
-its model replies in order — for teaching sessions and demos with no API key and no network.
+Reads a transcript written by ``%autogpt export run.json`` (or a JSON list of reply strings) through
+``jupyter_autogpt.transcript`` and streams its model replies in order — for teaching sessions and demos with
+no API key and no network.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .. import transcript
 from ..errors import ConfigError, ModelBehaviourError
 from ..types import GenerationSettings, Message
 from .base import Chunk, estimate_usage, token_pieces
@@ -26,11 +28,10 @@ def load_replies(path: str | Path) -> list[str]:
         raise ConfigError(f"replay file not found: {file} (write one with `%autogpt export {file.name}`)") from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read replay file {file}: {exc}") from None
-    if isinstance(data, dict):
-        data = [s.get("reply", "") for s in data.get("steps", []) if isinstance(s, dict)]
-    if not isinstance(data, list) or not all(isinstance(r, str) for r in data) or not data:
-        raise ConfigError(f"{file} holds no replies: expected a run transcript or a JSON list of strings")
-    return data
+    try:
+        return transcript.replies(data)
+    except ValueError as exc:
+        raise ConfigError(f"{file} holds no replies: {exc}") from None
 
 
 class ReplayModel:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import transcript
 from ..redaction import redact
 from ..types import Run
-from . import transcript
 from ._widget_html import run_html
+from .export import plain_text
 from .text import markdown_transcript
 
 __all__ = ["Snapshot", "StaticTranscript", "images_elided"]
@@ -29,7 +30,7 @@ class StaticTranscript:
             transcript.MIME_TYPE: images_elided(transcript.to_dict(self.run)),
             "text/html": redact(run_html(self.run)),
             "text/markdown": redact(markdown_transcript(self.run, answer=False)),
-            "text/plain": redact(transcript.plain_text(self.run)),
+            "text/plain": redact(plain_text(self.run)),
         }
 
 

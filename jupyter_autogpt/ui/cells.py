@@ -28,8 +28,8 @@ from typing import Any, Literal, Protocol
 
 from ..events import Event, RunFinished, RunStarted, StepFinished
 from ..redaction import redact_data
+from ..transcript import COMM_TARGET, step_dict
 from ..types import RunConfig
-from .transcript import COMM_TARGET, step_dict
 
 __all__ = ["PROTOCOL", "CellChannel", "Comm", "extension_status", "factory"]
 

@@ -117,8 +117,8 @@ def test_steps_become_cells_rerun_replaces_them_and_save_keeps_them(lab: LabServ
 
 
 SHOW = (
-    "import jupyter_autogpt\nfrom jupyter_autogpt.ui import transcript\n"
-    "display(transcript.mime_bundle(jupyter_autogpt.last_run()), raw=True)"
+    "import jupyter_autogpt\nfrom jupyter_autogpt.ui import export\n"
+    "display(export.mime_bundle(jupyter_autogpt.last_run()), raw=True)"
 )
 
 

@@ -1,8 +1,11 @@
-"""A run as data: the versioned JSON transcript, its MIME bundle, and the run exported as a notebook.
+"""The run transcript format: a run as versioned JSON that every layer may read (standard library only).
 
-The transcript's JSON schema (``schema/run.schema.json``) is the one definition shared with the JupyterLab
-extension: it names the MIME type, the comm target, the cell tag and the metadata key, and both languages
-read them from it. Everything written passes through ``redact_data`` first, so no secret lands in a file.
+The JSON schema (``schema/run.schema.json``) is the one definition shared with the JupyterLab extension: it
+names the MIME type, the comm target, the cell tag and the metadata key, and both languages read them from it.
+This module holds the format and its version, those constants, a run and a step as transcript dicts (secrets
+redacted), what a step showed as nbformat v4 outputs, a step as the code cell the extension inserts,
+validation, and reading a transcript back (the replies a replay needs). Writing files, notebook export and
+the run's display bundle belong to the UI (``ui/export.py``).
 """
 
 from __future__ import annotations
@@ -11,15 +14,11 @@ import json
 import math
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from .._version import __version__
-from ..errors import ConfigError
-from ..protocol import prose_of
-from ..redaction import redact_data
-from ..types import Observation, Run, Step, Usage
-from .text import markdown_transcript
+from ._version import __version__
+from .redaction import redact_data
+from .types import Observation, Run, Step, Usage
 
 __all__ = [
     "CELL_TAG",
@@ -28,13 +27,12 @@ __all__ = [
     "METADATA_KEY",
     "MIME_TYPE",
     "VERSION",
-    "export",
     "load_schema",
-    "mime_bundle",
     "observation_outputs",
+    "replies",
+    "step_cell",
     "step_dict",
     "to_dict",
-    "to_notebook",
     "validate",
 ]
 
@@ -179,25 +177,6 @@ def to_dict(run: Run) -> dict[str, Any]:
     return redacted
 
 
-def plain_text(run: Run) -> str:
-    """Return a deterministic one-line text for ``run`` (no ids, no timings: nbval compares it)."""
-    n = len(run.steps)
-    answer = run.answer_text().strip().splitlines()
-    short = answer[0][:80] if answer else ""
-    return f"<autogpt run: {run.status}, {n} step{'s' if n != 1 else ''}" + (f": {short}>" if short else ">")
-
-
-def mime_bundle(run: Run) -> dict[str, Any]:
-    """Return the run as a display bundle: the transcript JSON, a Markdown transcript and a deterministic text.
-
-    JupyterLab with the extension renders the JSON; other frontends and nbconvert show the Markdown.
-    """
-    return redact_data({MIME_TYPE: to_dict(run), "text/markdown": markdown_transcript(run), "text/plain": plain_text(run)})
-
-
-# -- transcript -> notebook -------------------------------------------------------------------------------------
-
-
 def step_cell(step: dict[str, Any], run_id: str, parent: str | None = None) -> dict[str, Any]:
     """Return the code cell (nbformat v4 dict) for one executed transcript step.
 
@@ -216,50 +195,7 @@ def step_cell(step: dict[str, Any], run_id: str, parent: str | None = None) -> d
     }
 
 
-def _notebook_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
-    import nbformat
-
-    v4 = nbformat.v4
-    goal = "> " + data["goal"].strip().replace("\n", "\n> ")
-    cells = [v4.new_markdown_cell(f"## AutoGPT run\n\n{goal}\n\n`{data['model']}` · {data['status']}")]
-    for step in data["steps"]:
-        prose = prose_of(step["reply"])
-        if not step["code"]:
-            continue  # a reply without code is the answer, shown last
-        if prose:
-            cells.append(v4.new_markdown_cell(f"**Step {step['index']}.** {prose}"))
-        if step["skipped"]:
-            cells.append(v4.new_markdown_cell(f"Step {step['index']} (skipped):\n\n```python\n{step['code']}\n```"))
-        else:
-            cells.append(nbformat.from_dict(step_cell(step, data["id"] or "run")))
-    answer = data["answer_text"] or f"_(no answer: {data['status']}{' · ' + data['error'] if data['error'] else ''})_"
-    if data["answer_text"] and not isinstance(data["answer"], str):
-        answer = f"```\n{answer}\n```"
-    cells.append(v4.new_markdown_cell(f"**Answer**\n\n{answer}"))
-    return cells
-
-
-def to_notebook(run: Run) -> Any:
-    """Return ``run`` as a valid nbformat v4 notebook: the goal, one code cell per step, the answer."""
-    import nbformat
-
-    data = to_dict(run)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = _notebook_cells(data)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata[METADATA_KEY] = {
-        "run_id": data["id"],
-        "model": data["model"],
-        "status": data["status"],
-        "config": data["config"],
-        "usage": data["usage"],
-    }
-    nbformat.validate(nb)
-    return nb
-
-
-# -- files ------------------------------------------------------------------------------------------------------
+# -- reading a transcript back ----------------------------------------------------------------------------------
 
 
 def validate(data: dict[str, Any]) -> None:
@@ -290,26 +226,18 @@ def _minimal_check(data: dict[str, Any]) -> None:
         raise ValueError("not a valid run transcript: every step needs a reply string")
 
 
-def export(run: Run, path: str | Path) -> str:
-    """Write ``run`` to ``path``: ``.ipynb`` as a notebook, ``.json`` as its transcript; return the path.
+def replies(data: Any) -> list[str]:
+    """Return the model replies recorded in ``data``: a transcript's ``steps[*].reply``, or a list of strings.
+
+    This is all a replay reads, so a hand-written JSON list of replies replays as well as an exported run.
 
     Raises
     ------
-    ConfigError
-        When the suffix is neither, or the file cannot be written.
+    ValueError
+        When ``data`` holds no replies.
     """
-    target = Path(path).expanduser()
-    suffix = target.suffix.lower()
-    if suffix == ".ipynb":
-        import nbformat
-
-        text = nbformat.writes(to_notebook(run)) + "\n"
-    elif suffix == ".json":
-        text = json.dumps(to_dict(run), indent=1, ensure_ascii=False) + "\n"
-    else:
-        raise ConfigError(f"cannot export to {target.name!r}: use a .ipynb (notebook) or .json (transcript) path")
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return str(target)
+    if isinstance(data, dict):
+        data = [s.get("reply", "") for s in data.get("steps", []) if isinstance(s, dict)]
+    if not isinstance(data, list) or not all(isinstance(r, str) for r in data) or not data:
+        raise ValueError("expected a run transcript or a JSON list of strings")
+    return data

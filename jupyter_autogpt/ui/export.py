@@ -1,0 +1,105 @@
+"""A run written out: as a notebook, as a transcript file, and as the display bundle of a cell's output.
+
+The transcript format itself (``jupyter_autogpt.transcript``) is value-level; this module adds what needs the
+UI's libraries (nbformat) or touches files. Everything written passes through ``redact_data`` first, so no
+secret lands in a file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..protocol import prose_of
+from ..redaction import redact_data
+from ..transcript import METADATA_KEY, MIME_TYPE, step_cell, to_dict
+from ..types import Run
+from .text import markdown_transcript
+
+__all__ = ["mime_bundle", "plain_text", "to_notebook", "write"]
+
+
+def plain_text(run: Run) -> str:
+    """Return a deterministic one-line text for ``run`` (no ids, no timings: nbval compares it)."""
+    n = len(run.steps)
+    answer = run.answer_text().strip().splitlines()
+    short = answer[0][:80] if answer else ""
+    return f"<autogpt run: {run.status}, {n} step{'s' if n != 1 else ''}" + (f": {short}>" if short else ">")
+
+
+def mime_bundle(run: Run) -> dict[str, Any]:
+    """Return the run as a display bundle: the transcript JSON, a Markdown transcript and a deterministic text.
+
+    JupyterLab with the extension renders the JSON; other frontends and nbconvert show the Markdown.
+    """
+    return redact_data({MIME_TYPE: to_dict(run), "text/markdown": markdown_transcript(run), "text/plain": plain_text(run)})
+
+
+def _notebook_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
+    import nbformat
+
+    v4 = nbformat.v4
+    goal = "> " + data["goal"].strip().replace("\n", "\n> ")
+    cells = [v4.new_markdown_cell(f"## AutoGPT run\n\n{goal}\n\n`{data['model']}` · {data['status']}")]
+    for step in data["steps"]:
+        prose = prose_of(step["reply"])
+        if not step["code"]:
+            continue  # a reply without code is the answer, shown last
+        if prose:
+            cells.append(v4.new_markdown_cell(f"**Step {step['index']}.** {prose}"))
+        if step["skipped"]:
+            cells.append(v4.new_markdown_cell(f"Step {step['index']} (skipped):\n\n```python\n{step['code']}\n```"))
+        else:
+            cells.append(nbformat.from_dict(step_cell(step, data["id"] or "run")))
+    answer = data["answer_text"] or f"_(no answer: {data['status']}{' · ' + data['error'] if data['error'] else ''})_"
+    if data["answer_text"] and not isinstance(data["answer"], str):
+        answer = f"```\n{answer}\n```"
+    cells.append(v4.new_markdown_cell(f"**Answer**\n\n{answer}"))
+    return cells
+
+
+def to_notebook(run: Run) -> Any:
+    """Return ``run`` as a valid nbformat v4 notebook: the goal, one code cell per step, the answer."""
+    import nbformat
+
+    data = to_dict(run)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = _notebook_cells(data)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata[METADATA_KEY] = {
+        "run_id": data["id"],
+        "model": data["model"],
+        "status": data["status"],
+        "config": data["config"],
+        "usage": data["usage"],
+    }
+    nbformat.validate(nb)
+    return nb
+
+
+def write(run: Run, path: str | Path) -> str:
+    """Write ``run`` to ``path``: ``.ipynb`` as a notebook, ``.json`` as its transcript; return the path.
+
+    Raises
+    ------
+    ConfigError
+        When the suffix is neither, or the file cannot be written.
+    """
+    target = Path(path).expanduser()
+    suffix = target.suffix.lower()
+    if suffix == ".ipynb":
+        import nbformat
+
+        text = nbformat.writes(to_notebook(run)) + "\n"
+    elif suffix == ".json":
+        text = json.dumps(to_dict(run), indent=1, ensure_ascii=False) + "\n"
+    else:
+        raise ConfigError(f"cannot export to {target.name!r}: use a .ipynb (notebook) or .json (transcript) path")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return str(target)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .types import Usage
 
-__all__ = ["FREE_PROVIDERS", "PRICES", "estimate_cost", "price_of", "set_price"]
+__all__ = ["FREE_PROVIDERS", "PRICES", "estimate_cost", "price_of", "set_price", "shown_cost"]
 
 #: USD per 1M tokens, (input, output). Longest matching prefix wins, so dated snapshots
 #: (``gpt-4o-mini-2024-07-18``) find their family's price.
@@ -73,6 +73,17 @@ def estimate_cost(model_id: str, usage: Usage) -> float | None:
         return None
     cost = (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
     return round(cost, 10)
+
+
+def shown_cost(model_id: str, usage: Usage) -> float | None:
+    """Return the cost of ``usage`` to display: the estimate in USD, or ``None`` where it is free or unknown.
+
+    A local model's run shows no price at all rather than "$0.0000"; budgets use ``estimate_cost``, which says
+    0.0 for them.
+    """
+    if model_id.partition(":")[0] in FREE_PROVIDERS:
+        return None
+    return estimate_cost(model_id, usage)
 
 
 def _name(model_id: str) -> str:

@@ -29,7 +29,7 @@ from jupyter_autogpt.events import (
 from jupyter_autogpt.transcript import MIME_TYPE
 from jupyter_autogpt.types import Decision, ImageData, Observation, Run, RunConfig, Step, Usage
 from jupyter_autogpt.ui import stop
-from jupyter_autogpt.ui._widget_html import code_html, estimate_cost, markdown_html
+from jupyter_autogpt.ui._widget_html import code_html, markdown_html
 from jupyter_autogpt.ui.base import Approving, Renderer, Stoppable
 from jupyter_autogpt.ui.widgets import StaticTranscript, WidgetRenderer
 
@@ -427,15 +427,6 @@ def test_router_sees_a_click_before_dispatch() -> None:
 def test_no_kernel_means_no_mid_cell_clicks() -> None:
     assert not stop.click_delivery().live
     assert stop.frontend_uses_subshells() is None
-
-
-def test_cost_estimates_only_for_known_openai_prices() -> None:
-    usage = Usage(1_000_000, 1_000_000)
-    assert estimate_cost("openai:gpt-4o-mini-2024-07-18", usage) == pytest.approx(0.75)
-    assert estimate_cost("openai:gpt-4o", usage) == pytest.approx(12.5)
-    assert estimate_cost("openai:llama3", usage) is None
-    assert estimate_cost("openai:llama3.1:8b", usage) is None  # a model under its own name on Ollama: no price
-    assert estimate_cost("replay:x.json", usage) is None
 
 
 def test_markdown_converter_escapes_html_and_highlights_fences() -> None:

@@ -1,7 +1,7 @@
 """HTML pieces shared by the live widget view and the static transcript it leaves behind.
 
 Pure functions of values: code highlighted with pygments when importable, a small Markdown converter (or the
-``markdown`` package when installed), observations with their images and tables, and cost estimates.
+``markdown`` package when installed), observations with their images and tables, and the header with its cost.
 """
 
 from __future__ import annotations
@@ -16,19 +16,12 @@ from ..limits import VIEW_ERROR_CHARS, VIEW_OUTPUT_CHARS, cut_middle
 from ..protocol import prose_of, split_fences
 from ..types import ImageData, Observation, Run, Step, Usage
 
-__all__ = ["code_html", "estimate_cost", "header_html", "markdown_html", "observation_html", "run_html"]
+__all__ = ["code_html", "header_html", "markdown_html", "observation_html", "run_html"]
 
 MONO = "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
 PRE = f"margin: 4px 0; padding: 6px 8px; white-space: pre-wrap; word-break: break-word; {MONO}"
 BOX = "background: var(--jp-layout-color2, #f5f5f5); border-radius: 4px;"
 _STATUS_COLORS = {"running": "#1976d2", "finished": "#2e7d32", "interrupted": "#ef6c00", "stopping…": "#ef6c00"}
-
-
-def estimate_cost(model: str, usage: Usage) -> float | None:
-    """Return the estimated USD cost of ``usage`` to show, or None where it is unknown or free (local models)."""
-    if model.partition(":")[0] in pricing.FREE_PROVIDERS:
-        return None
-    return pricing.estimate_cost(model, usage)
 
 
 def pre(text: str, style: str = "") -> str:
@@ -154,7 +147,7 @@ def run_html(run: Run) -> str:
     The goal, the status and every step with its outputs, images included. The answer and the summary line
     are left out: the ``%%autogpt`` cell's result (the run's Markdown) shows them right below, and is saved too.
     """
-    cost = estimate_cost(run.model, run.usage)
+    cost = pricing.shown_cost(run.model, run.usage)
     facts = [f"<code>{html.escape(run.model)}</code>", f"<b>{html.escape(run.status)}</b>"]
     facts += [f"≈${cost:.4f}"] if cost is not None else []
     return (
@@ -182,7 +175,7 @@ def header_html(start: RunStarted | None, status: str, step: tuple[int, int], us
         f"{max(0.0, now - start.started_at):.1f}s",
         f"{approx}{usage.prompt_tokens:,} in / {approx}{usage.completion_tokens:,} out tokens",
     ]
-    cost = estimate_cost(start.model, usage)
+    cost = pricing.shown_cost(start.model, usage)
     if cost is not None:
         facts.append(f"≈${cost:.4f}")
     line = " · ".join(f for f in facts if f)

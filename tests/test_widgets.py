@@ -28,14 +28,14 @@ from jupyter_autogpt.events import (
 )
 from jupyter_autogpt.transcript import MIME_TYPE
 from jupyter_autogpt.types import Decision, ImageData, Observation, Run, RunConfig, Step, Usage
-from jupyter_autogpt.ui import stop
+from jupyter_autogpt.ui import clicks
 from jupyter_autogpt.ui._widget_html import code_html, markdown_html
 from jupyter_autogpt.ui.base import Approving, Renderer, Stoppable
 from jupyter_autogpt.ui.widgets import StaticTranscript, WidgetRenderer
 
 WAIT = 10.0  # seconds: a bound for thread hand-offs that take microseconds, so a bug fails instead of hanging
-LIVE = stop.ClickDelivery("native", "test: clicks arrive")
-DEAD = stop.ClickDelivery("none", "test: no subshells")
+LIVE = clicks.ClickDelivery("native", "test: clicks arrive")
+DEAD = clicks.ClickDelivery("none", "test: no subshells")
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 REPLY = "I will add the numbers.\n```python\nprint(1 + 1)\n```"
 
@@ -70,7 +70,7 @@ class Ticker:
         return self.now
 
 
-def renderer(handle: Handle, delivery: stop.ClickDelivery = LIVE, **options: Any) -> WidgetRenderer:
+def renderer(handle: Handle, delivery: clicks.ClickDelivery = LIVE, **options: Any) -> WidgetRenderer:
     return WidgetRenderer(display=handle, delivery=delivery, **options)
 
 
@@ -359,7 +359,7 @@ def test_main_stop_button_answers_a_waiting_approval(handle: Handle) -> None:
 def test_approval_refuses_when_the_frontend_has_no_subshell(handle: Handle) -> None:
     from jupyter_autogpt.errors import RunCancelled
 
-    view = renderer(handle, subshells=lambda: False, subshell_grace=0.0)
+    view = renderer(handle, subshell_wait=clicks.SubshellWait(found=lambda: False, grace=0.0))
     view.handle(started(approve=True))
     view.handle(StepStarted(1, 3))
     proposal = CodeProposed(1, "print('hi')")
@@ -369,64 +369,15 @@ def test_approval_refuses_when_the_frontend_has_no_subshell(handle: Handle) -> N
 
 
 def test_approval_waits_for_a_subshell_that_appears(handle: Handle) -> None:
-    answers = iter([False, False, True])
-    view = renderer(handle, subshells=lambda: next(answers), subshell_grace=60.0)
+    answers, pauses = iter([False, False, True]), []
+    wait = clicks.SubshellWait(found=lambda: next(answers), grace=60.0, pause=pauses.append)
+    view = renderer(handle, subshell_wait=wait)
     view.handle(started(approve=True))
     view.handle(StepStarted(1, 3))
     proposal = CodeProposed(1, "print('hi')")
     view.handle(proposal)
     assert approve_with(view, proposal, view.approval.buttons["run"].click) == Decision("run")
-
-
-@pytest.mark.parametrize(
-    ("version", "subshells", "mode"),
-    [
-        ("6.29.5", False, "none"),
-        ("7.0.0", True, "native"),
-        ("7.3.4", True, "native"),
-        ("7.4.0", True, "override"),
-        ("7.9.1rc1", True, "override"),
-        ("7.4.0", False, "none"),
-        ("8.0.0", True, "none"),
-    ],
-)
-def test_click_delivery_is_gated_by_ipykernel_version(version: str, subshells: bool, mode: str) -> None:
-    assert stop.delivery_for(version, subshells).mode == mode
-
-
-def test_keep_on_subshell_overrides_only_in_override_mode() -> None:
-    class Comm:
-        def _reply_subshell_for(self, data: Any, default: Any) -> Any:
-            return None  # ipykernel 7.4: back to the main thread
-
-    class Widget:
-        def __init__(self) -> None:
-            self.comm = Comm()
-
-    widgets = [Widget(), Widget()]
-    assert stop.keep_on_subshell(widgets, LIVE) == 0
-    assert widgets[0].comm._reply_subshell_for({}, "sub-1") is None
-    assert stop.keep_on_subshell(widgets, stop.ClickDelivery("override", "")) == 2
-    assert widgets[0].comm._reply_subshell_for({}, "sub-1") == "sub-1"
-
-
-def test_router_sees_a_click_before_dispatch() -> None:
-    class Widget:
-        def __init__(self) -> None:
-            self.comm = type("Comm", (), {"_reply_subshell_for": lambda self, data, default: None})()
-
-    button, other = Widget(), Widget()
-    clicks: list[str] = []
-    stop.keep_on_subshell([button, other], stop.ClickDelivery("override", ""), {button: lambda: clicks.append("x")})
-    click = {"method": "custom", "content": {"event": "click"}}
-    assert button.comm._reply_subshell_for({"method": "update", "state": {}}, "s") == "s" and not clicks
-    assert button.comm._reply_subshell_for(click, "s") == "s" and clicks == ["x"]
-    assert other.comm._reply_subshell_for(click, None) is None and clicks == ["x"]
-
-
-def test_no_kernel_means_no_mid_cell_clicks() -> None:
-    assert not stop.click_delivery().live
-    assert stop.frontend_uses_subshells() is None
+    assert pauses == [wait.interval, wait.interval]  # asked again after each pause, never slept here
 
 
 def test_markdown_converter_escapes_html_and_highlights_fences() -> None:

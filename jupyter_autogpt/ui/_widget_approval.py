@@ -1,6 +1,6 @@
 """The approval panel: the proposed code in an editable box, Run / Edit / Skip / Stop, and a feedback line.
 
-Click handlers may run on a kernel subshell thread (see ``stop.py``): they only record the answer and set a
+Click handlers may run on a kernel subshell thread (see ``clicks.py``): they only record the answer and set a
 ``threading.Event``; the main thread, blocked in ``ask``, reads it.
 """
 

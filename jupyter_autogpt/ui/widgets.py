@@ -36,11 +36,9 @@ from ._widget_html import header_html, markdown_html, pre
 from ._widget_static import Snapshot, StaticTranscript
 from ._widget_steps import StepView, Throttle
 from ._widget_tree import close_tree
-from .stop import INTERRUPT_HINT, ClickDelivery, click_delivery, frontend_uses_subshells, keep_on_subshell
+from .clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, click_delivery, keep_on_subshell
 
 __all__ = ["StaticTranscript", "WidgetRenderer"]
-
-SUBSHELL_GRACE = 3.0
 
 
 class WidgetRenderer:
@@ -57,10 +55,8 @@ class WidgetRenderer:
         Wall clock for the elapsed time.
     ticker
         Monotonic clock that paces updates of a streaming reply (at most ``MAX_RATE`` per second).
-    subshells
-        Says whether the frontend opened a comm subshell (None: cannot tell); approval needs one.
-    subshell_grace
-        Seconds to wait for that subshell before refusing to ask for approval.
+    subshell_wait
+        Says whether the frontend opened a comm subshell, waiting a little for it; approval needs one.
     """
 
     def __init__(
@@ -70,8 +66,7 @@ class WidgetRenderer:
         delivery: ClickDelivery | None = None,
         clock: Callable[[], float] = time.time,
         ticker: Callable[[], float] = time.monotonic,
-        subshells: Callable[[], bool | None] = frontend_uses_subshells,
-        subshell_grace: float = SUBSHELL_GRACE,
+        subshell_wait: SubshellWait | None = None,
     ) -> None:
         import ipywidgets as w
 
@@ -79,8 +74,7 @@ class WidgetRenderer:
         self.delivery = delivery or click_delivery()
         self.clock = clock
         self.ticker = ticker
-        self._subshells = subshells
-        self.subshell_grace = subshell_grace
+        self.subshell_wait = subshell_wait or SubshellWait()
         self.header = w.HTML(layout=w.Layout(width="100%"))
         self.note = w.HTML()
         self.stop_button = w.Button(description="Stop", icon="stop", button_style="danger", tooltip="End the run")
@@ -123,7 +117,7 @@ class WidgetRenderer:
         """Show ``proposal`` with Run / Edit / Skip / Stop and block until one is clicked."""
         if self._stop.is_set():
             return Decision("stop")
-        if not self._wait_for_subshell():
+        if not self.subshell_wait():
             raise RunCancelled(
                 "approval needs widget clicks while the cell runs, but this frontend sends them to the busy "
                 "kernel (no comm subshell; JupyterLab >= 4.4 has one): use --policy auto, or a frontend with stdin"
@@ -134,16 +128,6 @@ class WidgetRenderer:
             return self.approval.ask(proposal, "If the buttons do not respond, " + INTERRUPT_HINT + ".")
         finally:
             self._set_status("running")
-
-    def _wait_for_subshell(self) -> bool:
-        deadline = time.monotonic() + self.subshell_grace
-        while True:
-            found = self._subshells()
-            if found is None or found:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
 
     def _request_stop(self) -> None:
         # Runs on a kernel thread (subshell or shell channel): only set flags.
@@ -220,7 +204,7 @@ class WidgetRenderer:
             self.steps.titles = tuple(v.title for v in self._step_views)
             self.steps.selected_index = len(self._step_views) - 1
         self._widgets += view.widgets
-        if self.delivery.live and event.index == 2 and self._subshells() is False:
+        if self.delivery.live and event.index == 2 and self.subshell_wait.found() is False:
             self._set_note(f"This frontend delivers clicks only after the cell ends: {INTERRUPT_HINT}.")
         self._render_header()
 

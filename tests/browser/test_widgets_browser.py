@@ -1,6 +1,6 @@
 """The live widget view in a real JupyterLab + headless Chromium: it appears, updates, stops, and approves.
 
-Clicks land while the ``%%autogpt`` cell is still running: this is what ``ui/stop.py`` makes work on ipykernel 7.4.
+Clicks land while the ``%%autogpt`` cell is still running: this is what ``ui/clicks.py`` makes work on ipykernel 7.4.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Deliver widget clicks to the kernel while the cell that shows them is still running.
 
+Three things live here: which delivery this kernel allows (``click_delivery``), the override that keeps our
+comms on their subshell (``keep_on_subshell``), and the wait for the frontend to open that subshell
+(``SubshellWait``). The widgets only ask; the version gates and the polling are this module's.
+
 JupyterLab (4.4+) sends widget comm messages to a kernel *subshell* thread, so a click can be handled while the
 main thread runs the ``%%autogpt`` cell. Whether that works depends on ipykernel:
 
@@ -22,11 +26,20 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["ClickDelivery", "click_delivery", "frontend_uses_subshells", "keep_on_subshell"]
+__all__ = [
+    "INTERRUPT_HINT",
+    "ClickDelivery",
+    "SubshellWait",
+    "click_delivery",
+    "delivery_for",
+    "frontend_uses_subshells",
+    "keep_on_subshell",
+]
 
 Mode = Literal["override", "native", "none"]
 
@@ -105,6 +118,32 @@ def frontend_uses_subshells() -> bool | None:
         return bool(manager.list_subshell())
     except Exception:  # a private API: never let it break a run
         return None
+
+
+@dataclass(frozen=True)
+class SubshellWait:
+    """Wait up to ``grace`` seconds for the frontend to open its comm subshell, asking ``found`` every ``interval``.
+
+    JupyterLab opens the subshell when the first widget appears, a moment after the view is shown, so an
+    approval asked at once may come before it. ``clock`` and ``pause`` are the seams a test replaces.
+    """
+
+    found: Callable[[], bool | None] = frontend_uses_subshells
+    grace: float = 3.0
+    interval: float = 0.05
+    clock: Callable[[], float] = time.monotonic
+    pause: Callable[[float], None] = time.sleep
+
+    def __call__(self) -> bool:
+        """Return True once a subshell is open (or cannot be told), False when ``grace`` ran out without one."""
+        deadline = self.clock() + self.grace
+        while True:
+            found = self.found()
+            if found is None or found:
+                return True
+            if self.clock() >= deadline:
+                return False
+            self.pause(self.interval)
 
 
 class _Router:

@@ -1,58 +1,26 @@
-"""The live widget view, driven by events (widgets work without a kernel; clicks are simulated)."""
+"""The live widget view (``ui/widgets/``): driven by events, left behind as static outputs, and its Stop button.
+
+Widgets work without a kernel; clicks are simulated. Approval is ``test_approval.py``, click delivery
+``test_clicks.py``, the HTML pieces ``test_html_parts.py``.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
-import warnings
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import ipywidgets
 import pytest
 
 from jupyter_autogpt import transcript
-from jupyter_autogpt.events import (
-    CodeExecuted,
-    CodeProposed,
-    Event,
-    FinalAnswer,
-    ModelDelta,
-    ModelReplied,
-    Noticed,
-    RunFinished,
-    RunStarted,
-    StepFinished,
-    StepStarted,
-)
+from jupyter_autogpt.events import ModelDelta, ModelReplied, Noticed, RunFinished, StepStarted
 from jupyter_autogpt.transcript import MIME_TYPE
-from jupyter_autogpt.types import Decision, ImageData, Observation, Run, RunConfig, Step, Usage
-from jupyter_autogpt.ui import clicks
-from jupyter_autogpt.ui._widget_html import code_html, markdown_html
+from jupyter_autogpt.types import Usage
 from jupyter_autogpt.ui.base import Approving, Renderer, Stoppable
 from jupyter_autogpt.ui.widgets import StaticTranscript, WidgetRenderer
-
-WAIT = 10.0  # seconds: a bound for thread hand-offs that take microseconds, so a bug fails instead of hanging
-LIVE = clicks.ClickDelivery("native", "test: clicks arrive")
-DEAD = clicks.ClickDelivery("none", "test: no subshells")
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-REPLY = "I will add the numbers.\n```python\nprint(1 + 1)\n```"
-
-
-class Handle:
-    """Records what a display showed and how it was updated (stands in for IPython's DisplayHandle)."""
-
-    def __init__(self) -> None:
-        self.shown: list[Any] = []
-        self.updates: list[Any] = []
-
-    def __call__(self, obj: Any) -> Handle:
-        self.shown.append(obj)
-        return self
-
-    def update(self, obj: Any) -> None:
-        self.updates.append(obj)
+from support.runs import PNG, REPLY, a_run, one_step, started
+from support.views import DEAD, LIVE, WAIT, Handle, Ticker, make_view, open_widgets
 
 
 @pytest.fixture
@@ -60,64 +28,13 @@ def handle() -> Handle:
     return Handle()
 
 
-class Ticker:
-    """A monotonic clock the test advances by hand (paces throttled updates without sleeping)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def renderer(handle: Handle, delivery: clicks.ClickDelivery = LIVE, **options: Any) -> WidgetRenderer:
-    return WidgetRenderer(display=handle, delivery=delivery, **options)
-
-
-def open_widgets() -> int:
-    """Return how many widgets the kernel side holds (each one an open comm)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # the registry is deprecated as API, not removed
-        return len(ipywidgets.Widget.widgets)
-
-
-def started(model: str = "openai:gpt-4o-mini", **config: Any) -> RunStarted:
-    return RunStarted("r1", "Add one and one\nsecond line", model, RunConfig(model=model, **config), time.time())
-
-
-def observation() -> Observation:
-    table = {"text/html": "<table><tr><td>42</td></tr></table>", "text/plain": "42"}
-    return Observation(stdout="2\n", displays=(table,), images=(ImageData("image/png", PNG),), duration=0.01)
-
-
-def a_run(status: str = "finished", answer: Any = "The sum is **2**.") -> Run:
-    obs = observation()
-    step = Step(1, REPLY, "print(1 + 1)", "2", None, obs, Usage(100, 20))
-    return Run("Add one and one", "openai:gpt-4o-mini", status, (step,), answer, Usage(100, 20), "r1")  # type: ignore[arg-type]
-
-
-def one_step() -> Iterator[Event]:
-    usage = Usage(100, 20)
-    yield started()
-    yield StepStarted(1, 3)
-    for piece in ("I will ", "add the numbers.\n", "```python\nprint(1 + 1)\n```"):
-        yield ModelDelta(1, piece)
-    yield ModelReplied(1, REPLY, usage, usage, 0.2)
-    yield CodeProposed(1, "print(1 + 1)")
-    yield CodeExecuted(1, "print(1 + 1)", observation())
-    yield StepFinished(Step(1, REPLY, "print(1 + 1)", "2", None, observation(), usage))
-    yield Noticed(1, "a retry happened", "warning")
-    yield FinalAnswer("The sum is **2**.", "The sum is **2**.")
-    yield RunFinished(a_run())
-
-
 def test_renderer_implements_the_protocols(handle: Handle) -> None:
-    view = renderer(handle)
+    view = make_view(handle)
     assert isinstance(view, Renderer) and isinstance(view, Stoppable) and isinstance(view, Approving)
 
 
 def test_view_is_displayed_on_run_started_and_fed_by_events(handle: Handle) -> None:
-    view = renderer(handle)
+    view = make_view(handle)
     events = list(one_step())
     view.handle(events[0])
     assert handle.shown == [view.view]
@@ -138,7 +55,7 @@ def test_view_is_displayed_on_run_started_and_fed_by_events(handle: Handle) -> N
 
 
 def test_run_finished_replaces_the_view_by_a_static_transcript(handle: Handle) -> None:
-    view = renderer(handle)
+    view = make_view(handle)
     for event in one_step():
         view.handle(event)
     assert "finished" in view.header.value
@@ -154,7 +71,7 @@ def test_run_finished_replaces_the_view_by_a_static_transcript(handle: Handle) -
 
 
 def test_the_static_transcript_and_the_cell_result_together_show_the_run_once(handle: Handle) -> None:
-    view = renderer(handle)
+    view = make_view(handle)
     for event in one_step():
         view.handle(event)
     bundle = handle.updates[0]._repr_mimebundle_()
@@ -166,7 +83,7 @@ def test_the_static_transcript_and_the_cell_result_together_show_the_run_once(ha
 
 
 def test_each_image_is_saved_once(handle: Handle) -> None:
-    view = renderer(handle)
+    view = make_view(handle)
     for event in one_step():
         view.handle(event)
     bundle = handle.updates[0]._repr_mimebundle_()
@@ -180,7 +97,7 @@ def test_each_image_is_saved_once(handle: Handle) -> None:
 
 def test_a_finished_run_leaves_no_widget_open(handle: Handle) -> None:
     before = open_widgets()
-    view = renderer(handle)
+    view = make_view(handle)
     assert open_widgets() > before + 20  # layouts, button styles and inner boxes are widgets too
     events = list(one_step())
     for event in events[:-1]:
@@ -193,7 +110,7 @@ def test_a_finished_run_leaves_no_widget_open(handle: Handle) -> None:
 
 def test_an_unfinished_run_leaves_a_snapshot_then_closes(handle: Handle) -> None:
     before = open_widgets()
-    view = renderer(handle)
+    view = make_view(handle)
     view.handle(started())
     view.handle(StepStarted(1, 3))
     view.handle(ModelReplied(1, REPLY, Usage(1, 1), Usage(1, 1), 0.1))
@@ -216,13 +133,13 @@ def test_a_display_that_cannot_be_updated_gets_the_transcript_below() -> None:
 
 def test_a_view_never_shown_just_closes(handle: Handle) -> None:
     before = open_widgets()
-    renderer(handle).close()
+    make_view(handle).close()
     assert open_widgets() == before and not handle.shown and not handle.updates
 
 
 def test_streaming_is_throttled_and_flushed_on_reply(handle: Handle) -> None:
     ticker = Ticker()
-    view = renderer(handle, ticker=ticker)
+    view = make_view(handle, ticker=ticker)
     view.handle(started())
     view.handle(StepStarted(1, 1))
     step = view._step_views[0]
@@ -246,7 +163,7 @@ def test_comm_messages_stay_bounded_for_a_fast_stream(handle: Handle, monkeypatc
 
     monkeypatch.setattr(ipywidgets.Widget, "_send", counting)  # the third-party comm layer, not ours
     ticker = Ticker()
-    view = renderer(handle, ticker=ticker)
+    view = make_view(handle, ticker=ticker)
     view.handle(started())
     view.handle(StepStarted(1, 1))
     before = len(sent)
@@ -258,16 +175,16 @@ def test_comm_messages_stay_bounded_for_a_fast_stream(handle: Handle, monkeypatc
 
 
 def test_stop_click_is_seen_at_step_boundaries_and_cuts_a_stream(handle: Handle) -> None:
-    view = renderer(handle)
+    view = make_view(handle)
     view.handle(started())
     view.handle(StepStarted(1, 2))
     view.handle(ModelDelta(1, "thinking"))
     assert not view.stop_requested()
-    clicker = threading.Thread(target=view.stop_button.click)  # as a subshell thread would
+    clicker = threading.Thread(target=view.stop_control.button.click)  # as a subshell thread would
     clicker.start()
-    clicker.join(timeout=10)
+    clicker.join(timeout=WAIT)
     assert not clicker.is_alive()
-    assert view.stop_requested() and view.stop_button.disabled
+    assert view.stop_requested() and view.stop_control.button.disabled
     with pytest.raises(KeyboardInterrupt):
         view.handle(ModelDelta(1, " more"))
     view.handle(ModelDelta(1, " later"))  # raised once only
@@ -276,119 +193,14 @@ def test_stop_click_is_seen_at_step_boundaries_and_cuts_a_stream(handle: Handle)
 
 
 def test_without_mid_cell_clicks_the_view_says_to_interrupt(handle: Handle) -> None:
-    view = renderer(handle, DEAD)
+    view = make_view(handle, DEAD)
     assert not view.can_approve()
     view.handle(started())
-    assert "Interrupt (■)" in view.note.value and view.stop_button.layout.display == "none"
-
-
-def approve_with(view: WidgetRenderer, proposal: CodeProposed, *clicks: Callable[[], None]) -> Decision:
-    """Return ``view.approve(proposal)``, doing ``clicks`` once the panel is shown; fail instead of hanging.
-
-    ``approve`` runs on a worker thread (the clicks come from this one, as from a kernel subshell); the clicks
-    wait for the panel's ``display`` trait to turn on, which ``show`` does after it reset the previous answer.
-    """
-    shown = threading.Event()
-
-    def on_display(change: dict[str, Any]) -> None:
-        if change["new"] == "flex":
-            shown.set()
-
-    layout = view.approval.box.layout
-    layout.observe(on_display, names="display")
-    decisions: list[Decision] = []
-    worker = threading.Thread(target=lambda: decisions.append(view.approve(proposal)), daemon=True)
-    worker.start()
-    try:
-        if clicks:
-            assert shown.wait(WAIT), "the approval panel was never shown"
-        for click in clicks:
-            click()
-        worker.join(WAIT)
-    finally:
-        layout.unobserve(on_display, names="display")
-        if worker.is_alive():
-            view.approval.cancel()  # unblock it, then fail
-            worker.join(WAIT)
-            pytest.fail("approve() did not return after the clicks")
-    return decisions[0]
-
-
-def asking(handle: Handle) -> tuple[WidgetRenderer, CodeProposed]:
-    view = renderer(handle)
-    view.handle(started(approve=True))
-    view.handle(StepStarted(1, 3))
-    proposal = CodeProposed(1, "print('hi')", ("writes files",))
-    view.handle(proposal)
-    return view, proposal
-
-
-def test_approval_edit_then_run_returns_the_edited_code(handle: Handle) -> None:
-    view, proposal = asking(handle)
-    panel = view.approval
-    seen: list[tuple[str, bool]] = []
-
-    def edit() -> None:
-        seen.append((panel.editor.value, panel.editor.disabled))
-        panel.buttons["edit"].click()
-        seen.append((panel.editor.value, panel.editor.disabled))
-        panel.editor.value = "print('edited')"
-        panel.feedback.value = "use the other file"
-
-    decision = approve_with(view, proposal, edit, panel.buttons["run"].click)
-    assert seen == [("print('hi')", True), ("print('hi')", False)]
-    assert decision == Decision("run", code="print('edited')", feedback="use the other file")
-    assert panel.box.layout.display == "none" and "running" in view.header.value
-
-
-def test_approval_run_unedited_skip_and_stop(handle: Handle) -> None:
-    view, proposal = asking(handle)
-    buttons = view.approval.buttons
-    assert approve_with(view, proposal, buttons["run"].click) == Decision("run")
-    feedback = lambda: setattr(view.approval.feedback, "value", "not now")  # noqa: E731
-    assert approve_with(view, proposal, feedback, buttons["skip"].click) == Decision("skip", feedback="not now")
-    assert approve_with(view, proposal, buttons["stop"].click) == Decision("stop")
-
-
-def test_main_stop_button_answers_a_waiting_approval(handle: Handle) -> None:
-    view, proposal = asking(handle)
-    assert approve_with(view, proposal, view.stop_button.click) == Decision("stop")
-    assert approve_with(view, proposal) == Decision("stop")  # later proposals stop at once
-
-
-def test_approval_refuses_when_the_frontend_has_no_subshell(handle: Handle) -> None:
-    from jupyter_autogpt.errors import RunCancelled
-
-    view = renderer(handle, subshell_wait=clicks.SubshellWait(found=lambda: False, grace=0.0))
-    view.handle(started(approve=True))
-    view.handle(StepStarted(1, 3))
-    proposal = CodeProposed(1, "print('hi')")
-    view.handle(proposal)
-    with pytest.raises(RunCancelled, match="--policy auto"):
-        view.approve(proposal)
-
-
-def test_approval_waits_for_a_subshell_that_appears(handle: Handle) -> None:
-    answers, pauses = iter([False, False, True]), []
-    wait = clicks.SubshellWait(found=lambda: next(answers), grace=60.0, pause=pauses.append)
-    view = renderer(handle, subshell_wait=wait)
-    view.handle(started(approve=True))
-    view.handle(StepStarted(1, 3))
-    proposal = CodeProposed(1, "print('hi')")
-    view.handle(proposal)
-    assert approve_with(view, proposal, view.approval.buttons["run"].click) == Decision("run")
-    assert pauses == [wait.interval, wait.interval]  # asked again after each pause, never slept here
-
-
-def test_markdown_converter_escapes_html_and_highlights_fences() -> None:
-    out = markdown_html("# Title\n\nSome **bold** and `code` <script>x</script>\n\n- a\n- b\n\n```python\nx = 1\n```")
-    assert "<h3>Title</h3>" in out and "<b>bold</b>" in out and "<code>code</code>" in out
-    assert "&lt;script&gt;" in out and "<ul><li>a</li><li>b</li></ul>" in out
-    assert "<span" in code_html("x = 1")
+    assert "Interrupt (■)" in view.note.value and view.stop_control.button.layout.display == "none"
 
 
 def test_a_retry_notice_drops_the_partial_stream(handle: Handle) -> None:
-    view = renderer(handle)
+    view = make_view(handle)
     view.handle(started())
     view.handle(StepStarted(1, 10))
     for piece in ("half a repl", "y that broke"):
@@ -399,69 +211,3 @@ def test_a_retry_notice_drops_the_partial_stream(handle: Handle) -> None:
     assert "fresh start" in view._step_views[0].reasoning.value
     assert "half a repl" not in view._step_views[0].reasoning.value
     assert "asking again" in view.notices.value
-
-
-def test_the_text_view_says_a_partial_reply_is_discarded() -> None:
-    import io
-
-    from jupyter_autogpt.ui.text import TextRenderer
-
-    out = io.StringIO()
-    text = TextRenderer(stream=out)
-    for event in (
-        StepStarted(1, 3),
-        ModelDelta(1, "half a repl"),
-        Noticed(1, "cut off; asking again", "retry"),
-        ModelDelta(1, "whole reply\n"),
-        ModelReplied(1, "whole reply\n", Usage(), Usage(), 0.0),
-    ):
-        text.handle(event)
-    assert "discarded" in out.getvalue() and "half a repl" not in out.getvalue()
-
-
-@pytest.mark.parametrize(
-    "reply",
-    [
-        "Look at it.\n~~~python\nprint(1 + 1)\n~~~\nThen decide.",
-        'Look at it.\n````python\nprint("```")\n````\nThen decide.',
-        "Look at it.\n```py\nprint(1 + 1)\n```\nThen decide.",
-    ],
-)
-def test_every_view_takes_the_prose_of_a_reply_as_the_protocol_does(handle: Handle, reply: str) -> None:
-    from jupyter_autogpt.protocol import parse_reply
-    from jupyter_autogpt.ui._widget_html import run_html
-    from jupyter_autogpt.ui.text import markdown_transcript
-
-    parsed = parse_reply(reply)
-    assert parsed.code is not None and parsed.prose == "Look at it.\n\nThen decide."
-    view = renderer(handle)
-    view.handle(started())
-    view.handle(StepStarted(1, 3))
-    view.handle(ModelReplied(1, reply, Usage(1, 1), Usage(1, 1), 0.1))
-    step = Step(1, reply, parsed.code, "", None, None, Usage(1, 1))
-    run = Run("goal", "scripted", "finished", (step,), "done", Usage(1, 1), "r1")
-    shown = {
-        "live": view._step_views[0].reasoning.value,
-        "html": run_html(run).split("</summary>", 1)[1].split("<pre", 1)[0],
-        "markdown": markdown_transcript(run).split("#### Step 1", 1)[1].split("```python", 1)[0],
-    }
-    for where, text in shown.items():
-        assert "Look at it." in text and "Then decide." in text, where
-        assert "print" not in text and "~~~" not in text, where
-
-
-def test_markdown_renders_tilde_and_long_fences_as_code() -> None:
-    out = markdown_html("Before\n\n~~~text\na ~~~ b\n~~~\n\n````\nx = '```'\n````\n\nAfter")
-    assert out.count("<pre") == 2 and "<p>Before</p>" in out and "<p>After</p>" in out
-    assert "a ~~~ b" in out and "~~~</p>" not in out
-
-
-def test_oversized_html_is_never_cut_mid_markup() -> None:
-    from jupyter_autogpt.limits import VIEW_OUTPUT_CHARS as OUTPUT_CHARS
-    from jupyter_autogpt.ui._widget_html import observation_html
-
-    table = "<table>" + "<tr><td>cell</td></tr>" * (OUTPUT_CHARS // 10) + "</table>"
-    shown = observation_html(Observation(displays=({"text/html": table},)))
-    assert "<table>" not in shown and "too long to show here" in shown
-    small = observation_html(Observation(displays=({"text/html": "<b>ok</b>"},)))
-    assert "<b>ok</b>" in small

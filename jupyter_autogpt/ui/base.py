@@ -1,4 +1,4 @@
-"""The renderer seam: something that consumes a run's events."""
+"""The renderer seams: something that consumes a run's events, can ask for approval, or sets the Stop flag."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 from ..events import CodeProposed, Event
 from ..types import Decision
 
-__all__ = ["Approving", "Renderer", "Stoppable"]
+__all__ = ["Approving", "Renderer", "StopFlag", "Stoppable"]
 
 
 @runtime_checkable
@@ -33,3 +33,12 @@ class Approving(Protocol):
     def can_approve(self) -> bool: ...
 
     def approve(self, proposal: CodeProposed) -> Decision: ...
+
+
+@runtime_checkable
+class StopFlag(Protocol):
+    """What a Stop control sets: the run's stop request (``interrupts.StopRequest``), from any thread."""
+
+    def set(self) -> None: ...
+
+    def is_set(self) -> bool: ...

@@ -1,4 +1,4 @@
-"""The live ipywidgets view of a run: progress, streamed reasoning, code, outputs, Stop and approval.
+"""The live ipywidgets view of a run: progress, streamed reasoning, code, outputs, and where Stop and approval sit.
 
 Fed only by events. Shown when the run starts (before any step captures output); when the run ends, the
 display is replaced by a static HTML/Markdown transcript and every widget of the view is closed (layouts and
@@ -6,6 +6,9 @@ styles included: each one is a comm). JupyterLab renders a widget-view output wh
 displaying widget: model not found" — the widget mime type outranks any fallback in the same bundle — so only
 a static output survives reopening the notebook. A run that never reached its end leaves a static snapshot
 of what the view showed, so closing the widgets never blanks the output.
+
+The Stop button (``stop_control.py``), the approver (``approval.py``) and click delivery (``ui/clicks.py``)
+are parts it holds and lays out; what they do is theirs.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import RunCancelled
-from ..events import (
+from ...events import (
     CodeExecuted,
     CodeProposed,
     Event,
@@ -30,19 +32,21 @@ from ..events import (
     StepFinished,
     StepStarted,
 )
-from ..types import Decision, Run, Usage
-from ._widget_approval import ApprovalPanel
-from ._widget_html import header_html, markdown_html, pre
-from ._widget_static import Snapshot, StaticTranscript
-from ._widget_steps import StepView, Throttle
-from ._widget_tree import close_tree
-from .clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, click_delivery, keep_on_subshell
+from ...types import Decision, Run, Usage
+from ..base import StopFlag
+from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, click_delivery, keep_on_subshell
+from ..html_parts import header_html, markdown_html, pre
+from .approval import ApprovalPanel, WidgetApprover
+from .static import Snapshot, StaticTranscript
+from .steps import StepView, Throttle
+from .stop_control import StopControl
+from .tree import close_tree
 
-__all__ = ["StaticTranscript", "WidgetRenderer"]
+__all__ = ["WidgetRenderer"]
 
 
 class WidgetRenderer:
-    """Render a run as live ipywidgets; implements ``Renderer``, ``Stoppable`` and ``Approving``.
+    """Render a run as live ipywidgets; implements ``Renderer``, ``Stoppable`` and (through its approver) ``Approving``.
 
     Parameters
     ----------
@@ -51,6 +55,8 @@ class WidgetRenderer:
         ``IPython.display.display(obj, display_id=True)``); tests pass a recorder.
     delivery
         How clicks reach the kernel mid-cell (default: found from the running ipykernel).
+    stop
+        The flag the Stop button sets (default: a flag of its own).
     clock
         Wall clock for the elapsed time.
     ticker
@@ -64,35 +70,21 @@ class WidgetRenderer:
         *,
         display: Callable[[Any], Any] | None = None,
         delivery: ClickDelivery | None = None,
+        stop: StopFlag | None = None,
         clock: Callable[[], float] = time.time,
         ticker: Callable[[], float] = time.monotonic,
         subshell_wait: SubshellWait | None = None,
     ) -> None:
-        import ipywidgets as w
-
         self._display = display or _ipython_display
         self.delivery = delivery or click_delivery()
         self.clock = clock
         self.ticker = ticker
         self.subshell_wait = subshell_wait or SubshellWait()
-        self.header = w.HTML(layout=w.Layout(width="100%"))
-        self.note = w.HTML()
-        self.stop_button = w.Button(description="Stop", icon="stop", button_style="danger", tooltip="End the run")
-        self.stop_button.add_class("autogpt-stop")
-        self.stop_button.on_click(self._on_stop)
-        self.steps = w.Accordion()
+        stop = stop if stop is not None else threading.Event()
         self.approval = ApprovalPanel()
-        self.notices = w.HTML()
-        self.answer = w.HTML()
-        self.answer.add_class("autogpt-answer")
-        top = w.HBox([self.header, self.stop_button], layout=w.Layout(align_items="flex-start"))
-        parts = [top, self.note, self.steps, self.approval.box, self.notices, self.answer]
-        self.view = w.VBox(parts, layout=w.Layout(border_left="3px solid #1976d2", padding="2px 8px"))
-        self.view.add_class("autogpt-view")
-        self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_button, self.steps]
-        self._widgets += [self.approval.box, self.approval.title, *self.approval.widgets, self.notices, self.answer]
-        self._stop = threading.Event()
-        self._interrupt_sent = False
+        self.approver = WidgetApprover(self.approval, stop, self.delivery, self.subshell_wait, self._awaiting)
+        self.stop_control = StopControl(stop, on_stop=self.approval.cancel)
+        self._build()
         self._step_views: list[StepView] = []
         self._handle: Any = None
         self._shown = False
@@ -102,50 +94,51 @@ class WidgetRenderer:
         self._usage = Usage()
         self._header_throttle = Throttle(4.0, clock=ticker)
         self._notes: list[str] = []
+        self._interrupt_sent = False
         self.run: Run | None = None
         self.finalized = False
 
-    # -- Stoppable / Approving ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        """Lay out the view: header and Stop, notes, the steps, the approval panel, notices, the answer."""
+        import ipywidgets as w
+
+        self.header = w.HTML(layout=w.Layout(width="100%"))
+        self.note = w.HTML()
+        self.steps = w.Accordion()
+        self.notices = w.HTML()
+        self.answer = w.HTML()
+        self.answer.add_class("autogpt-answer")
+        top = w.HBox([self.header, self.stop_control.button], layout=w.Layout(align_items="flex-start"))
+        parts = [top, self.note, self.steps, self.approval.box, self.notices, self.answer]
+        self.view = w.VBox(parts, layout=w.Layout(border_left="3px solid #1976d2", padding="2px 8px"))
+        self.view.add_class("autogpt-view")
+        self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_control.button, self.steps]
+        self._widgets += [self.approval.box, self.approval.title, *self.approval.widgets, self.notices, self.answer]
+
+    # -- Stoppable, and Approving through the approver -----------------------------------------------------
 
     def stop_requested(self) -> bool:
-        return self._stop.is_set()
+        return self.stop_control.requested
 
     def can_approve(self) -> bool:
-        return self.delivery.live
+        return self.approver.can_approve()
 
     def approve(self, proposal: CodeProposed) -> Decision:
         """Show ``proposal`` with Run / Edit / Skip / Stop and block until one is clicked."""
-        if self._stop.is_set():
-            return Decision("stop")
-        if not self.subshell_wait():
-            raise RunCancelled(
-                "approval needs widget clicks while the cell runs, but this frontend sends them to the busy "
-                "kernel (no comm subshell; JupyterLab >= 4.4 has one): use --policy auto, or a frontend with stdin"
-            )
-        self._set_status("waiting for approval")
-        self._current().output.value = '<i style="opacity: .6;">waiting for your approval…</i>'
-        try:
-            return self.approval.ask(proposal, "If the buttons do not respond, " + INTERRUPT_HINT + ".")
-        finally:
+        return self.approver.approve(proposal)
+
+    def _awaiting(self, waiting: bool) -> None:
+        if waiting:
+            self._set_status("waiting for approval")
+            self._current().output.value = '<i style="opacity: .6;">waiting for your approval…</i>'
+        else:
             self._set_status("running")
-
-    def _request_stop(self) -> None:
-        # Runs on a kernel thread (subshell or shell channel): only set flags.
-        self._stop.set()
-        self.approval.cancel()
-
-    def _on_stop(self, _: Any) -> None:
-        # May run on a kernel subshell thread: set flags, touch only this button.
-        self._request_stop()
-        with self.stop_button.hold_sync():
-            self.stop_button.description = "Stopping…"
-            self.stop_button.disabled = True
 
     # -- Renderer -------------------------------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
         """Update the view for ``event``; raise KeyboardInterrupt in a stream once Stop was clicked."""
-        if self._stop.is_set() and self._status == "running":
+        if self.stop_control.requested and self._status == "running":
             self._status = "stopping…"
         if isinstance(event, ModelDelta):
             self._delta(event)
@@ -180,7 +173,7 @@ class WidgetRenderer:
         view = self._current()
         if view.add_delta(event.text) and self._header_throttle.due():
             self._render_header()
-        if self._stop.is_set() and not self._interrupt_sent:
+        if self.stop_control.requested and not self._interrupt_sent:
             self._interrupt_sent = True
             view.flush()
             raise KeyboardInterrupt  # drive() turns it into an interrupted run, keeping what was done
@@ -188,12 +181,12 @@ class WidgetRenderer:
     def _started(self, event: RunStarted) -> None:
         self._start, self._status = event, "running"
         if not self.delivery.live:
-            self.stop_button.layout.display = "none"
+            self.stop_control.hide()
             self._set_note(f"{self.delivery.reason}: {INTERRUPT_HINT}.")
         self._render_header()
         self._handle = self._display(self.view)
         self._shown = True
-        keep_on_subshell(self._widgets, self.delivery, {self.stop_button: self._request_stop})
+        keep_on_subshell(self._widgets, self.delivery, {self.stop_control.button: self.stop_control.request})
 
     def _step_started(self, event: StepStarted) -> None:
         self._step = (event.index, event.max_steps)
@@ -240,7 +233,7 @@ class WidgetRenderer:
         self._usage, self._status = run.usage, run.status
         with self.view.hold_sync():
             self._render_header()
-            self.stop_button.layout.display = "none"
+            self.stop_control.hide()
             self.approval.box.layout.display = "none"
         if self._shown:
             self._leave(StaticTranscript(run))

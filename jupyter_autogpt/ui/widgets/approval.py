@@ -1,19 +1,29 @@
-"""The approval panel: the proposed code in an editable box, Run / Edit / Skip / Stop, and a feedback line.
+"""Approval in the live view: the panel (the proposed code, Run / Edit / Skip / Stop, a feedback line) and the
+approver that asks through it.
 
-Click handlers may run on a kernel subshell thread (see ``clicks.py``): they only record the answer and set a
-``threading.Event``; the main thread, blocked in ``ask``, reads it.
+Click handlers may run on a kernel subshell thread (see ``ui/clicks.py``): they only record the answer and set
+a ``threading.Event``; the main thread, blocked in ``ask``, reads it.
 """
 
 from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from ..events import CodeProposed
-from ..types import Decision
+from ...errors import RunCancelled
+from ...events import CodeProposed
+from ...types import Decision
+from ..base import StopFlag
+from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait
 
-__all__ = ["ApprovalPanel"]
+__all__ = ["ApprovalPanel", "WidgetApprover"]
+
+NO_SUBSHELL = (
+    "approval needs widget clicks while the cell runs, but this frontend sends them to the busy "
+    "kernel (no comm subshell; JupyterLab >= 4.4 has one): use --policy auto, or a frontend with stdin"
+)
 
 WAIT_SECONDS = 0.1
 
@@ -98,3 +108,61 @@ class ApprovalPanel:
         """Answer "stop" (the Stop button of the main view was clicked while the panel waits)."""
         self._action = "stop"
         self._answered.set()
+
+
+def _unseen(waiting: bool) -> None:
+    return None
+
+
+class WidgetApprover:
+    """Ask the user to approve each proposed step in the view's panel (implements ``Approving``).
+
+    Parameters
+    ----------
+    panel
+        The panel it shows and waits on.
+    stop
+        The run's stop request: once set, every proposal is answered "stop" without asking.
+    delivery
+        How clicks reach the kernel mid-cell; without a live delivery no click could answer.
+    subshell_wait
+        Waits for the frontend's comm subshell before asking; none means no click would arrive.
+    on_wait
+        Told ``True`` when the question is shown and ``False`` once it is answered (the view's status).
+    """
+
+    def __init__(
+        self,
+        panel: ApprovalPanel,
+        stop: StopFlag,
+        delivery: ClickDelivery,
+        subshell_wait: SubshellWait,
+        on_wait: Callable[[bool], None] = _unseen,
+    ) -> None:
+        self.panel = panel
+        self.stop = stop
+        self.delivery = delivery
+        self.subshell_wait = subshell_wait
+        self.on_wait = on_wait
+
+    def can_approve(self) -> bool:
+        """Return whether a click can answer while the cell runs."""
+        return self.delivery.live
+
+    def approve(self, proposal: CodeProposed) -> Decision:
+        """Show ``proposal`` with Run / Edit / Skip / Stop and block until one is clicked.
+
+        Raises
+        ------
+        RunCancelled
+            When the frontend opened no comm subshell, so no click could reach the busy kernel.
+        """
+        if self.stop.is_set():
+            return Decision("stop")
+        if not self.subshell_wait():
+            raise RunCancelled(NO_SUBSHELL)
+        self.on_wait(True)
+        try:
+            return self.panel.ask(proposal, "If the buttons do not respond, " + INTERRUPT_HINT + ".")
+        finally:
+            self.on_wait(False)

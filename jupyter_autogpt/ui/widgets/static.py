@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import transcript
-from ..redaction import redact
-from ..types import Run
-from ._widget_html import run_html
-from .export import plain_text
-from .text import markdown_transcript
+from ... import transcript
+from ...redaction import redact
+from ...types import Run
+from ..export import plain_text
+from ..html_parts import run_html
+from ..text import markdown_transcript
 
 __all__ = ["Snapshot", "StaticTranscript", "images_elided"]
 

@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..events import CodeExecuted, CodeProposed
-from ..protocol import prose_of
-from ..types import Step
-from ._widget_html import code_html, markdown_html, observation_html, pre
+from ...events import CodeExecuted, CodeProposed
+from ...protocol import prose_of
+from ...types import Step
+from ..html_parts import code_html, markdown_html, observation_html, pre
 
 __all__ = ["StepView", "Throttle"]
 

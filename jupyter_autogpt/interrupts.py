@@ -1,40 +1,85 @@
-"""Interrupts: ``drive`` feeds a run's events to its views and makes sure an interrupt never loses the run.
+"""Interrupt and Stop: how a run ends early, and ``drive``, which feeds a run's events to its views.
 
-A kernel interrupt (the ■ button: SIGINT, a ``KeyboardInterrupt``) ends the run at the next safe point as
-``"interrupted"``, keeping every step done so far:
+The contract
+------------
+A kernel interrupt (the ■ button: SIGINT, a ``KeyboardInterrupt``) or the view's Stop button ends the run at
+the next safe point as ``"interrupted"``, keeping every step done so far. The user's namespace is restored,
+and the run is still returned, kept as ``last_run()`` and exportable. The loop treats ``KeyboardInterrupt``
+and the typed cancellation ``errors.RunCancelled`` alike.
 
-* in the model's stream or the loop's own code: the loop catches it and ends the run (``agent.py``);
+Where each is detected, and how it travels
+------------------------------------------
+A **kernel interrupt** is raised wherever the main thread happens to be:
+
+* in the model's stream or the loop's own code: the loop catches it and ends the run (``agent/loop.py``);
 * in a step's code: the nested ``run_cell`` swallows it into ``error_in_exec``; the executor re-raises it
   (``execution/ipython.py``) and the loop catches it as above;
 * in a renderer busy with an event: ``drive`` catches it and throws it into the loop, which ends the run at
   once. After ``RunFinished`` there is nothing left to stop: an interrupt then only cuts that renderer short;
 * should the loop itself die without ``RunFinished``, ``drive`` rebuilds the run from the events it saw.
+
+**Stop** is a ``StopRequest``, one per run, made by the session and handed to the view: a flag the Stop button
+sets from a kernel thread (on ipykernel 7 clicks are handled on a comm subshell while the main thread runs the
+cell; see ``ui/clicks.py``). It is read:
+
+* by the loop at each step boundary (``Agent(should_stop=request.is_set)``), which raises ``RunCancelled``;
+* by ``drive`` while the model streams a reply: after the next streamed delta it throws the request's
+  ``RunCancelled`` into the loop, so a long reply is not waited for. The partial reply is dropped;
+* by the approver: a step waiting for approval is answered "stop", and the loop raises ``RunCancelled``.
+
+Stop never cuts a step's code short: the code runs to its end and the run stops at the boundary after it.
+Cutting running code is what the kernel interrupt is for.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Generator, Sequence
 
-from .events import Event, FinalAnswer, ModelReplied, RunFinished, RunStarted, StepFinished
+from .errors import RunCancelled
+from .events import Event, FinalAnswer, ModelDelta, ModelReplied, RunFinished, RunStarted, StepFinished
 from .redaction import redact
 from .types import Run, RunStatus, Step, Usage
 from .ui.base import Renderer
 
-__all__ = ["drive"]
+__all__ = ["StopRequest", "drive"]
 
 log = logging.getLogger(__name__)
 
+#: Why a run ended when Stop cut a streaming reply: the words it ended with when Stop was a fake interrupt.
+STOPPED_MID_REPLY = "interrupted by the user"
 
-def drive(events: Generator[Event, None, None], renderers: Sequence[Renderer]) -> Run:
-    """Feed every event to every renderer and return the run.
 
-    A KeyboardInterrupt that lands while a renderer is busy is thrown into the loop, which ends the run as
-    "interrupted" at once, so the run and its transcript survive wherever the interrupt strikes. Once the
-    loop has sent ``RunFinished`` there is nothing left to stop: an interrupt then only cuts that renderer
-    short. Should the loop itself die without ``RunFinished``, the run is rebuilt from the events it sent.
-    A renderer that fails is dropped (logged, and closed) rather than allowed to break the run.
+class StopRequest:
+    """The user's request to stop one run: set from any thread, read by the loop, ``drive`` and the approver."""
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+
+    def set(self) -> None:
+        """Ask the run to stop. Safe on any thread: it only sets a flag."""
+        self._flag.set()
+
+    def is_set(self) -> bool:
+        """Return whether the run was asked to stop (what ``Agent(should_stop=...)`` polls)."""
+        return self._flag.is_set()
+
+    def cancellation(self) -> RunCancelled:
+        """Return the typed cancellation ``drive`` throws into a loop that is streaming a reply."""
+        return RunCancelled(STOPPED_MID_REPLY)
+
+
+def drive(
+    events: Generator[Event, None, None], renderers: Sequence[Renderer], stop: StopRequest | None = None
+) -> Run:
+    """Feed every event to every renderer and return the run, ending it early as the contract above says.
+
+    A KeyboardInterrupt that lands while a renderer is busy, or a Stop requested while the model streams
+    (``stop``), is thrown into the loop, which ends the run as "interrupted" at once, so the run and its
+    transcript survive wherever the interrupt strikes. A renderer that fails is dropped (logged, and closed)
+    rather than allowed to break the run.
     """
     live = list(renderers)
     dropped: list[Renderer] = []
@@ -44,11 +89,12 @@ def drive(events: Generator[Event, None, None], renderers: Sequence[Renderer]) -
         while True:
             try:
                 record.note(event)
-                interrupted = _feed_all(live, dropped, event)
+                cancel: BaseException | None = KeyboardInterrupt() if _feed_all(live, dropped, event) else None
             except KeyboardInterrupt:
-                interrupted = True
+                cancel = KeyboardInterrupt()
+            cancel = cancel or record.stop_due(event, stop)
             # Throw only into a loop that can still stop: after RunFinished it is done, and so is the run.
-            event = events.throw(KeyboardInterrupt()) if interrupted and record.run is None else next(events)
+            event = events.throw(cancel) if cancel is not None and record.run is None else next(events)
     except StopIteration:
         pass
     except (KeyboardInterrupt, Exception) as exc:  # the loop broke its promise of a RunFinished
@@ -105,6 +151,7 @@ class _Record:
         self.steps: list[Step] = []
         self.usage = Usage()
         self.answer: FinalAnswer | None = None
+        self.stop_thrown = False
 
     def note(self, event: Event) -> None:
         if isinstance(event, RunFinished):
@@ -118,6 +165,13 @@ class _Record:
         elif isinstance(event, FinalAnswer):
             self.answer = event
 
+    def stop_due(self, event: Event, stop: StopRequest | None) -> RunCancelled | None:
+        """Return the cancellation for a Stop that came while the model streams ``event`` (once a run), else None."""
+        if stop is None or self.stop_thrown or not isinstance(event, ModelDelta) or not stop.is_set():
+            return None
+        self.stop_thrown = True
+        return stop.cancellation()
+
     def rebuild(self, exc: BaseException) -> bool:
         """Build the run from the events seen, ended by ``exc``; return False if it never started."""
         if self.started is None:
@@ -125,8 +179,8 @@ class _Record:
         if self.answer is not None:
             status: RunStatus = "finished"
             error = None
-        elif isinstance(exc, KeyboardInterrupt):
-            status, error = "interrupted", "interrupted by the user"
+        elif isinstance(exc, (KeyboardInterrupt, RunCancelled)):
+            status, error = "interrupted", str(exc) or "interrupted by the user"
         else:
             log.error("the agent loop failed", exc_info=exc)
             status, error = "failed", f"internal error: {type(exc).__name__}: {exc}"

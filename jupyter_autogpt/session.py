@@ -15,9 +15,9 @@ from .agent.approvals import refuse_approval, stdin_approver
 from .events import CodeProposed
 from .execution.ipython import IPythonExecutor
 from .execution.undo import UndoReport
-from .interrupts import drive
+from .interrupts import StopRequest, drive
 from .types import Decision, Run, RunConfig
-from .ui.base import Approving, Renderer, Stoppable
+from .ui.base import Approving, Renderer
 from .ui.text import TextRenderer
 
 if TYPE_CHECKING:
@@ -63,10 +63,10 @@ class Session:
         """Return the model backend for ``config`` (raises ``ConfigError`` before any run starts)."""
         return models.resolve(config.model, base_url=config.base_url, **options)
 
-    def renderers(self, config: RunConfig) -> list[Renderer]:
-        """Return the renderers for one run: the live view plus any registered extras."""
+    def renderers(self, config: RunConfig, stop: StopRequest | None = None) -> list[Renderer]:
+        """Return the renderers for one run: the live view (its Stop button sets ``stop``) plus any extras."""
         found: list[Renderer] = []
-        view = self._main_view()
+        view = self._main_view(stop)
         if view is not None:
             found.append(view)
         for factory in self.renderer_factories:
@@ -75,7 +75,7 @@ class Session:
                 found.append(extra)
         return found
 
-    def _main_view(self) -> Renderer | None:
+    def _main_view(self, stop: StopRequest | None = None) -> Renderer | None:
         if self.view == "none":
             return None
         if self.view in {"auto", "widgets"} and self._has_frontend():
@@ -83,7 +83,7 @@ class Session:
                 from .ui.widgets import WidgetRenderer
             except ImportError:
                 return TextRenderer()
-            return WidgetRenderer()
+            return WidgetRenderer(stop=stop)
         return TextRenderer()
 
     def _has_frontend(self) -> bool:
@@ -93,8 +93,8 @@ class Session:
         """Run ``goal`` to its end and return the run; it is also kept as ``last_run()``."""
         global _last, _last_executor
         model = model or self.build_model(config, **model_options)
-        renderers = self.renderers(config)
-        stop_sources = [r for r in renderers if isinstance(r, Stoppable)]
+        stop = StopRequest()  # the view's Stop button sets it; the loop and drive read it (see interrupts.py)
+        renderers = self.renderers(config, stop)
         executor = IPythonExecutor(self.shell)
         _last_executor = executor  # %autogpt undo reaches the latest run's undo log through last_undo()
         agent = Agent(
@@ -102,10 +102,10 @@ class Session:
             executor,
             config,
             approver=self._approver(renderers),
-            should_stop=lambda: any(r.stop_requested() for r in stop_sources),
+            should_stop=stop.is_set,
             system_prompt=prompts.system_prompt(explain=config.explain),
         )
-        run = drive(agent.run(goal), renderers)
+        run = drive(agent.run(goal), renderers, stop)
         _last = run
         return run
 

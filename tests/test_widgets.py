@@ -15,9 +15,10 @@ import pytest
 
 from jupyter_autogpt import transcript
 from jupyter_autogpt.events import ModelDelta, ModelReplied, Noticed, RunFinished, StepStarted
+from jupyter_autogpt.interrupts import StopRequest
 from jupyter_autogpt.transcript import MIME_TYPE
 from jupyter_autogpt.types import Usage
-from jupyter_autogpt.ui.base import Approving, Renderer, Stoppable
+from jupyter_autogpt.ui.base import Approving, Renderer, StopFlag
 from jupyter_autogpt.ui.widgets import StaticTranscript, WidgetRenderer
 from support.runs import PNG, REPLY, a_run, one_step, started
 from support.views import DEAD, LIVE, WAIT, Handle, Ticker, make_view, open_widgets
@@ -29,8 +30,10 @@ def handle() -> Handle:
 
 
 def test_renderer_implements_the_protocols(handle: Handle) -> None:
-    view = make_view(handle)
-    assert isinstance(view, Renderer) and isinstance(view, Stoppable) and isinstance(view, Approving)
+    request = StopRequest()
+    view = make_view(handle, stop=request)
+    assert isinstance(view, Renderer) and isinstance(view, Approving)
+    assert isinstance(request, StopFlag) and view.stop_control.stop is request  # its Stop button sets the run's
 
 
 def test_view_is_displayed_on_run_started_and_fed_by_events(handle: Handle) -> None:
@@ -174,22 +177,26 @@ def test_comm_messages_stay_bounded_for_a_fast_stream(handle: Handle, monkeypatc
     assert 10 <= during <= 24 * 0.5 + 2  # reasoning at most 20/s, header at most 4/s; and it did stream
 
 
-def test_stop_click_is_seen_at_step_boundaries_and_cuts_a_stream(handle: Handle) -> None:
-    view = make_view(handle)
+def test_a_stop_click_sets_the_runs_request_from_another_thread(handle: Handle) -> None:
+    request, ticker = StopRequest(), Ticker()
+    view = make_view(handle, stop=request, ticker=ticker)
     view.handle(started())
     view.handle(StepStarted(1, 2))
     view.handle(ModelDelta(1, "thinking"))
-    assert not view.stop_requested()
+    assert not request.is_set()
     clicker = threading.Thread(target=view.stop_control.button.click)  # as a subshell thread would
     clicker.start()
     clicker.join(timeout=WAIT)
     assert not clicker.is_alive()
-    assert view.stop_requested() and view.stop_control.button.disabled
-    with pytest.raises(KeyboardInterrupt):
-        view.handle(ModelDelta(1, " more"))
-    view.handle(ModelDelta(1, " later"))  # raised once only
+    assert request.is_set() and view.stop_control.button.disabled
+    assert view.stop_control.button.description == "Stopping…"
+    view.handle(ModelDelta(1, " more"))  # the view only shows it: drive throws the cancellation (test_interrupts.py)
+    assert "thinking more" in view._step_views[0].reasoning.value  # all that streamed, throttle or not
+    ticker.now += 1.0  # the next delta may update the header
+    view.handle(ModelDelta(1, " still"))
+    assert "stopping…" in view.header.value
     view.handle(RunFinished(a_run("interrupted", None)))
-    assert "interrupted" in view.header.value
+    assert "interrupted" in view.header.value and view.stop_control.button.layout.display == "none"
 
 
 def test_without_mid_cell_clicks_the_view_says_to_interrupt(handle: Handle) -> None:

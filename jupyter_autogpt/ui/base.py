@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 from ..events import CodeProposed, Event
 from ..types import Decision
 
-__all__ = ["Approving", "Renderer", "StopFlag", "Stoppable"]
+__all__ = ["Approving", "Renderer", "StopFlag"]
 
 
 @runtime_checkable
@@ -17,13 +17,6 @@ class Renderer(Protocol):
     def handle(self, event: Event) -> None: ...
 
     def close(self) -> None: ...
-
-
-@runtime_checkable
-class Stoppable(Protocol):
-    """A renderer with a Stop control; the loop polls it at step boundaries."""
-
-    def stop_requested(self) -> bool: ...
 
 
 @runtime_checkable

@@ -1,7 +1,7 @@
 """The live ipywidgets view of a run, split by what each part does.
 
 * ``renderer.py``      WidgetRenderer: the view of the run's events, and where the other parts sit
-* ``stop_control.py``  the Stop button: sets the run's stop flag
+* ``stop_control.py``  the Stop button: sets the run's stop request (``jupyter_autogpt/interrupts.py``)
 * ``approval.py``      the approval panel and the approver that asks through it (``Approving``)
 * ``steps.py``         one step's widgets, and the throttle on a streaming reply
 * ``static.py``        what stays in the notebook once the widgets are closed

@@ -46,7 +46,7 @@ __all__ = ["WidgetRenderer"]
 
 
 class WidgetRenderer:
-    """Render a run as live ipywidgets; implements ``Renderer``, ``Stoppable`` and (through its approver) ``Approving``.
+    """Render a run as live ipywidgets; implements ``Renderer`` and (through its approver) ``Approving``.
 
     Parameters
     ----------
@@ -56,7 +56,7 @@ class WidgetRenderer:
     delivery
         How clicks reach the kernel mid-cell (default: found from the running ipykernel).
     stop
-        The flag the Stop button sets (default: a flag of its own).
+        The run's stop request, which the Stop button sets (default: a flag of its own).
     clock
         Wall clock for the elapsed time.
     ticker
@@ -94,7 +94,6 @@ class WidgetRenderer:
         self._usage = Usage()
         self._header_throttle = Throttle(4.0, clock=ticker)
         self._notes: list[str] = []
-        self._interrupt_sent = False
         self.run: Run | None = None
         self.finalized = False
 
@@ -115,10 +114,7 @@ class WidgetRenderer:
         self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_control.button, self.steps]
         self._widgets += [self.approval.box, self.approval.title, *self.approval.widgets, self.notices, self.answer]
 
-    # -- Stoppable, and Approving through the approver -----------------------------------------------------
-
-    def stop_requested(self) -> bool:
-        return self.stop_control.requested
+    # -- Approving, through the approver ----------------------------------------------------------------------
 
     def can_approve(self) -> bool:
         return self.approver.can_approve()
@@ -137,7 +133,7 @@ class WidgetRenderer:
     # -- Renderer -------------------------------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
-        """Update the view for ``event``; raise KeyboardInterrupt in a stream once Stop was clicked."""
+        """Update the view for ``event``."""
         if self.stop_control.requested and self._status == "running":
             self._status = "stopping…"
         if isinstance(event, ModelDelta):
@@ -173,10 +169,8 @@ class WidgetRenderer:
         view = self._current()
         if view.add_delta(event.text) and self._header_throttle.due():
             self._render_header()
-        if self.stop_control.requested and not self._interrupt_sent:
-            self._interrupt_sent = True
-            view.flush()
-            raise KeyboardInterrupt  # drive() turns it into an interrupted run, keeping what was done
+        if self.stop_control.requested:
+            view.flush()  # drive stops the run after this delta (interrupts.py): show all that streamed
 
     def _started(self, event: RunStarted) -> None:
         self._start, self._status = event, "running"

@@ -1,8 +1,8 @@
-"""The Stop button: a click sets the run's stop flag, on whatever thread the click arrives.
+"""The Stop button: a click sets the run's stop request, on whatever thread the click arrives.
 
-The loop reads the flag at each step boundary; the renderer cuts a streaming reply short. On ipykernel 7 the
-click is handled on a kernel subshell thread while the main thread runs the cell (see ``ui/clicks.py``), so it
-only sets flags.
+What happens next is ``jupyter_autogpt/interrupts.py``'s: the loop reads the request at each step boundary,
+and ``drive`` throws the typed cancellation into a streaming reply. On ipykernel 7 the click is handled on a
+kernel subshell thread while the main thread runs the cell (see ``ui/clicks.py``), so it only sets flags.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ def _nothing() -> None:
 
 
 class StopControl:
-    """The view's Stop button, bound to the run's stop flag.
+    """The view's Stop button, bound to the run's stop request.
 
     Parameters
     ----------
     stop
-        The flag a click sets.
+        The flag a click sets (the run's ``interrupts.StopRequest``).
     on_stop
         Called right after the flag is set, on the same thread (e.g. to answer a waiting approval with
         "stop"): it must only set flags too.

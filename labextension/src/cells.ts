@@ -36,7 +36,7 @@ export interface INotebookSeam {
   remove(index: number): void;
 }
 
-/** Return the code cell for one executed step (mirrors Python's `transcript.step_cell`). */
+/** Return the code cell for one executed step (mirrors `step_cell` in jupyter_autogpt/transcript.py). */
 export function stepToCell(step: IStep, runId: string, parent?: string): ICodeCellData {
   const marker: { [key: string]: JSONValue } = { run_id: runId, step: step.index };
   if (parent) {

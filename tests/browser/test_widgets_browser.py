@@ -6,7 +6,6 @@ Clicks land while the ``%%autogpt`` cell is still running: this is what ``ui/cli
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,19 +56,15 @@ def test_stop_button_ends_the_run_while_the_cell_runs(lab: LabServer, page: Any)
     assert "step 1/3" in view.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     view.screenshot(path=str(ARTIFACTS / "widgets-live.png"))
-    clicked = time.monotonic()
     nb.locator(".autogpt-stop").click()  # the kernel is busy in step 1's time.sleep
     transcript = nb.locator(".autogpt-transcript")
     transcript.wait_for(timeout=15_000)
-    stopped = time.monotonic() - clicked
     text = transcript.inner_text()
-    assert "interrupted" in text and "Step 1" in text and "Step 2" not in text
+    assert "interrupted" in text and "Step 1" in text and "Step 2" not in text  # a missed click would run 2 more
     # the summary line is the cell's result, right below the transcript (saved with it, never repeated in it)
     outputs = nb.locator(".jp-Cell").nth(1).locator(".jp-OutputArea")
     outputs.get_by_text("stopped by the user").wait_for(timeout=5_000)
     assert nb.locator(".autogpt-view").count() == 0  # the live view was replaced, not duplicated
-    print(f"\nrun ended {stopped:.1f} s after Stop (step 1 sleeps 3 s; a missed click would run 2 more steps)")
-    assert stopped < 5
 
 
 def test_approve_edit_and_run_executes_the_edited_code(lab: LabServer, page: Any) -> None:

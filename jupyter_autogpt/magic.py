@@ -171,9 +171,9 @@ class AutoGPTMagics(Magics):
         run = _last_run()
         if run is None:
             raise UsageError("nothing to export yet: run %%autogpt first")
-        from .ui import transcript
+        from .ui import export
 
-        written = transcript.export(run, path)
+        written = export.write(run, path)
         return Said(f"exported {len(run.steps)} step(s) to {written}")
 
 

@@ -5,7 +5,6 @@ The one module that imports concrete pieces of every layer.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = ["Session", "last_run", "last_undo"]
-
-log = logging.getLogger(__name__)
 
 _last: Run | None = None
 #: The latest run's executor: its undo log outlives the magics instance (``%reload_ext`` keeps it reachable).

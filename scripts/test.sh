@@ -9,7 +9,7 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 ruff check jupyter_autogpt tests benchmarks scripts labextension/test/fixtures
-python scripts/house_style.py || echo "house style: see above (not yet enforced)"
+python scripts/house_style.py
 mypy
 lint-imports
 if [ -f labextension/package.json ]; then (cd labextension && npm test --silent); fi

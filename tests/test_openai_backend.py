@@ -160,8 +160,8 @@ def test_a_transcript_of_a_run_against_a_url_with_credentials_holds_none(ip) -> 
     from jupyter_autogpt.agent import Agent, run_to_completion
     from jupyter_autogpt.execution.ipython import IPythonExecutor
     from jupyter_autogpt.testing import ScriptedModel
+    from jupyter_autogpt.transcript import to_dict
     from jupyter_autogpt.types import RunConfig
-    from jupyter_autogpt.ui.transcript import to_dict
 
     base_url = "https://alice:" + "pw-" + "Rt5Yu8Io2" + "@llm.internal/v1?api_key=" + "k-" + "Gh6Jk9Lz3"
     config = RunConfig(model="scripted", base_url=base_url)

@@ -70,3 +70,25 @@ def test_every_part_of_an_observation_and_the_overview_is_redacted(shell: Any, m
     assert all("[REDACTED]" in text for text in (obs.stdout, obs.stderr, obs.result, obs.answer, failed.error))
     assert obs.displays == ({"text/markdown": "[REDACTED]", "application/json": {"k": "[REDACTED]"}},)
     assert "key: str" in overview and "[REDACTED]" in overview
+
+
+def test_displays_keep_only_types_a_saved_notebook_renders_and_are_bounded(ip) -> None:
+    from jupyter_autogpt.execution.outputs import RICH_CHARS
+
+    widget = {"model_id": "abc123", "version_major": 2, "version_minor": 0}
+    obs = IPythonExecutor(ip).run(
+        "from IPython.display import publish_display_data as show\n"
+        f"show({{'text/plain': 'IntSlider(value=1)', 'application/vnd.jupyter.widget-view+json': {widget!r}}})\n"
+        f"show({{'text/plain': 'Figure()', 'application/vnd.plotly.v1+json': {{'y': list(range({RICH_CHARS}))}}}})\n"
+        f"show({{'text/html': '<b>' + 'x' * {RICH_CHARS} + '</b>'}})\n"
+        "show({'application/vnd.custom+json': {'k': 1}, 'application/json': [1, 2], 'image/svg+xml': '<svg/>',"
+        " 'application/javascript': 'alert(1)', 'text/markdown': '**hi**'})\n"
+    )
+    slider, figure, html, small = obs.displays
+    assert slider == {"text/plain": "IntSlider(value=1)"}  # the widget's view needs this kernel: dropped
+    assert set(figure) == {"text/plain"} and figure["text/plain"].startswith("Figure()\n[application/vnd.plotly")
+    assert set(html) == {"text/plain"} and "text/html output of" in html["text/plain"]
+    assert set(small) == {"application/vnd.custom+json", "application/json", "image/svg+xml", "text/markdown"}
+    assert sum(len(str(d)) for d in obs.displays) < 2_000
+
+

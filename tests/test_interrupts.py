@@ -15,12 +15,9 @@ from jupyter_autogpt.interrupts import StopRequest, drive
 from jupyter_autogpt.session import Session, last_run
 from jupyter_autogpt.testing import ScriptedModel
 from jupyter_autogpt.types import RunConfig
+from support.replies import code
 from support.runs import a_run, started
 from support.views import WAIT, Handle, make_view
-
-
-def code(src: str) -> str:
-    return f"Next.\n```python\n{src}\n```"
 
 
 class Recorder:

@@ -1,6 +1,10 @@
 """The action protocol: a reply is Markdown with at most one fenced ``python`` block.
 
-Parsing works on the whole reply, so it is indifferent to how the stream was chunked.
+Parsing works on the whole reply, so it is indifferent to how the stream was chunked. A reasoning model served
+without a reasoning parser (Ollama, vLLM, many local models) starts its reply with its thinking, between
+``<think>`` and ``</think>`` (or ``<thinking>``, ``<reasoning>``, ``<|begin_of_thought|>`` …), sometimes with the
+opening tag left to the chat template. That thinking is never the action: code drafted in it never runs, and
+the step is what follows it (``split_thinking``).
 """
 
 from __future__ import annotations
@@ -8,7 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "prose_of", "split_fences"]
+__all__ = [
+    "CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "prose_of", "split_fences", "split_thinking",
+]
 
 CODE_LANGUAGES = frozenset({"", "python", "py", "python3", "ipython", "ipython3", "pycon"})
 
@@ -30,17 +36,25 @@ class Reply:
         How many Python blocks the reply held (only the first runs).
     unclosed
         Whether the code block was still open when the reply ended (a truncated reply).
+    thinking
+        The reasoning the reply began with (see ``split_thinking``), ``""`` when none; never parsed for code.
     """
 
     text: str
     code: str | None
     blocks: int = 0
     unclosed: bool = False
+    thinking: str = ""
+
+    @property
+    def body(self) -> str:
+        """Return the reply after its thinking: the part that holds the action and the prose."""
+        return split_thinking(self.text)[1] if self.thinking else self.text
 
     @property
     def prose(self) -> str:
-        """Return the text outside code blocks, stripped."""
-        return _strip_blocks(self.text).strip()
+        """Return the text outside code blocks and outside the thinking, stripped."""
+        return _strip_blocks(self.body).strip()
 
 
 def split_fences(text: str) -> list[tuple[str | None, str, bool]]:
@@ -81,25 +95,65 @@ def _strip_blocks(text: str) -> str:
 
 
 def prose_of(text: str) -> str:
-    """Return what a reply says besides its action: the text outside fences when it holds Python code.
+    """Return what a reply says besides its action and its thinking: the text outside fences when it holds code.
 
     A reply without Python code is prose through and through (a final answer may quote other fences), so
-    it comes back whole, stripped.
+    it comes back whole after its thinking, stripped.
     """
     reply = parse_reply(text)
-    return reply.prose if reply.code is not None else text.strip()
+    return reply.prose if reply.code is not None else reply.body.strip()
 
 
 def parse_reply(text: str) -> Reply:
-    """Return the reply's first Python code block (if any) and how well-formed it was."""
-    python = [(body, closed) for info, body, closed in _blocks(text) if info in CODE_LANGUAGES]
+    """Return the reply's first Python code block after its thinking (if any), and how well-formed it was."""
+    thinking, body = split_thinking(text)
+    python = [(code, closed) for info, code, closed in _blocks(body) if info in CODE_LANGUAGES]
     if not python:
-        return Reply(text=text, code=None)
-    body, closed = python[0]
-    code = body.rstrip("\n")
+        return Reply(text=text, code=None, thinking=thinking)
+    code, closed = python[0]
+    code = code.rstrip("\n")
     if not code.strip():
-        return Reply(text=text, code=None, blocks=len(python))
-    return Reply(text=text, code=code, blocks=len(python), unclosed=not closed)
+        return Reply(text=text, code=None, blocks=len(python), thinking=thinking)
+    return Reply(text=text, code=code, blocks=len(python), unclosed=not closed, thinking=thinking)
+
+
+#: Opening and closing markers of a reasoning model's thinking, as served without a reasoning parser.
+_THINK_TAGS = {"think": "</think>", "thinking": "</thinking>", "reasoning": "</reasoning>", "thought": "</thought>"}
+_OPENING = re.compile(r"\A\s*(?:<(?P<tag>think|thinking|reasoning|thought)>|(?P<bot><\|begin_of_thought\|>))",
+                      re.IGNORECASE)
+_CLOSING = re.compile(r"</(?:think|thinking|reasoning|thought)>|<\|end_of_thought\|>", re.IGNORECASE)
+
+
+def split_thinking(text: str) -> tuple[str, str]:
+    """Return ``(thinking, rest)``: the reasoning a reply starts with, and what follows it.
+
+    Recognised: a reply that opens with a thinking tag (closed or not: a reply cut off while thinking is all
+    thinking), several such blocks in a row, and a closing tag with no opening one outside any code block (the
+    chat template opened it; the thinking may hold drafted code). Anything else is no thinking: ``("", text)``.
+    When in doubt the split errs towards thinking: a step taken for thinking is asked again, while thinking
+    taken for a step would run code the model may have rejected.
+
+    Examples
+    --------
+    >>> split_thinking("<think>maybe x = 1?</think>\\nDone.")
+    ('maybe x = 1?', '\\nDone.')
+    >>> split_thinking("It needs a loop.\\n</think>\\nAnswer: 3")
+    ('It needs a loop.\\n', '\\nAnswer: 3')
+    """
+    thoughts: list[str] = []
+    rest = text
+    while (opening := _OPENING.match(rest)) is not None:
+        closer = _THINK_TAGS[opening.group("tag").lower()] if opening.group("tag") else "<|end_of_thought|>"
+        end = rest.lower().find(closer.lower(), opening.end())
+        if end < 0:
+            return "\n\n".join([*thoughts, rest[opening.end():]]).strip("\n"), ""
+        thoughts.append(rest[opening.end():end])
+        rest = rest[end + len(closer):]
+    if not thoughts:
+        for closing in _CLOSING.finditer(text):
+            if split_fences(text[: closing.start()])[-1][0] is None:  # outside any code block
+                return text[: closing.start()], text[closing.end():]
+    return "\n\n".join(t.strip("\n") for t in thoughts), rest
 
 
 # A reply that asks the user something: nobody can answer while a run goes on.

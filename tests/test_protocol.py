@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jupyter_autogpt.models.base import token_pieces
-from jupyter_autogpt.protocol import asks_user, names_in, parse_reply, prose_of, split_fences
+from jupyter_autogpt.protocol import asks_user, names_in, parse_reply, prose_of, split_fences, split_thinking
 
 
 def test_the_first_python_block_is_the_action_and_the_rest_is_prose() -> None:
@@ -78,3 +78,47 @@ def test_names_are_found_in_order_of_first_mention() -> None:
 def test_names_in_finds_namespace_names_in_the_goal() -> None:
     assert names_in("Plot `sales` by region, then sales again", frozenset({"sales", "region", "df"})) == [
         "sales", "region"]
+
+
+# -- reasoning models: the thinking is never the action -------------------------------------------------------
+
+DRAFT = "```python\nimport shutil\nshutil.rmtree('data')\n```"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        f"<think>Maybe wipe it:\n{DRAFT}\nNo, never.</think>\nLook first.\n```python\nprint(len(df))\n```",
+        f"<THINKING>{DRAFT}</THINKING>\n\nLook first.\n```python\nprint(len(df))\n```",
+        f"<|begin_of_thought|>{DRAFT}<|end_of_thought|>Look first.\n```python\nprint(len(df))\n```",
+        f"Wipe it?\n{DRAFT}\nno.\n</think>\nLook first.\n```python\nprint(len(df))\n```",  # template opened it
+        f"<think>a</think><think>{DRAFT}</think>Look first.\n```python\nprint(len(df))\n```",
+    ],
+)
+def test_code_drafted_in_the_thinking_never_runs_the_step_follows_it(reply: str) -> None:
+    parsed = parse_reply(reply)
+    assert parsed.code == "print(len(df))" and parsed.blocks == 1
+    assert "rmtree" in parsed.thinking and "rmtree" not in parsed.prose
+    assert parsed.prose == "Look first." and prose_of(reply) == "Look first."
+
+
+def test_a_reply_cut_off_while_thinking_has_no_action_and_no_prose() -> None:
+    parsed = parse_reply(f"<think>First I will\n{DRAFT}")
+    assert parsed.code is None and parsed.prose == "" and prose_of(parsed.text) == ""
+    assert "rmtree" in parsed.thinking
+
+
+def test_an_answer_after_the_thinking_is_the_answer_without_it() -> None:
+    reply = "<think>The mean is 4, I computed it above.</think>\n\nThe mean is **4**."
+    assert parse_reply(reply).code is None and prose_of(reply) == "The mean is **4**."
+
+
+def test_thinking_tags_inside_code_are_just_code() -> None:
+    reply = "Parse it.\n```python\ntext = '<think>keep</think>'\nprint(text)\n```"
+    assert split_thinking(reply) == ("", reply)
+    assert parse_reply(reply).code == "text = '<think>keep</think>'\nprint(text)"
+
+
+def test_a_stray_closing_tag_after_code_errs_towards_not_running_it() -> None:
+    parsed = parse_reply("Step.\n```python\nprint(1)\n```\n</think>\n")
+    assert parsed.code is None and "print(1)" in parsed.thinking

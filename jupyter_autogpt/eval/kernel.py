@@ -98,73 +98,84 @@ def run_cell(
 
     log_path = workdir.parent / "kernel.log"
     manager = KernelManager(kernel_name=kernel_name)
-    kernels.add(manager)
     try:
+        kernels.add(manager)
         with log_path.open("wb") as log:
             env = {**os.environ, "MPLBACKEND": "Agg"}
             try:
                 manager.start_kernel(cwd=str(workdir), env=env, stdout=log, stderr=log)
             except Exception as exc:  # a missing interpreter, a broken kernelspec: anything the launcher raises
                 return CellOutcome(lost=f"cannot start a {kernel_name} kernel: {type(exc).__name__}: {exc}")
+            if kernels.cancelled.is_set():  # cancelled while it started, when there was nothing to kill yet
+                raise KernelLost("the evaluation was cancelled")
             client = manager.client()
             client.start_channels(iopub=False, stdin=False, hb=False)
             try:
-                return _drive(manager, client, cell, timeout, transcript)
-            except KernelLost as exc:
-                return CellOutcome(lost=str(exc), log=_tail(log_path))
+                return _drive(_Connection(manager, client, kernels.cancelled), cell, timeout, transcript)
             finally:
                 client.stop_channels()
+    except KernelLost as exc:
+        return CellOutcome(lost=str(exc), log=_tail(log_path))
     finally:
         kernels.discard(manager)
         _kill(manager)
 
 
-def _drive(manager: Any, client: Any, cell: str, timeout: float, transcript: Path | None) -> CellOutcome:
+class _Connection:
+    """A started kernel's shell channel; every wait on it ends when the kernel dies or the evaluation stops."""
+
+    def __init__(self, manager: Any, client: Any, cancelled: threading.Event) -> None:
+        self.manager = manager
+        self.client = client
+        self.cancelled = cancelled
+
+    def execute(self, code: str, timeout: float, **extra: Any) -> dict[str, Any] | None:
+        """Send ``code`` and return its execute reply's content, or ``None`` when ``timeout`` passed first."""
+        return self.reply(self.client.execute(code, allow_stdin=False, **extra), timeout)
+
+    def reply(self, msg_id: str | None, timeout: float) -> dict[str, Any] | None:
+        """Wait for the reply to ``msg_id`` (any execute reply when ``None``); ``None`` after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = self.client.get_shell_msg(timeout=min(_POLL, left))
+            except queue.Empty:
+                # The evaluation may stop while this kernel is still starting, before anyone could kill it.
+                if self.cancelled.is_set():
+                    raise KernelLost("the evaluation was cancelled") from None
+                if not self.manager.is_alive():
+                    raise KernelLost("the kernel died") from None
+                continue
+            if msg["msg_type"] == "execute_reply" and msg_id in (None, msg["parent_header"].get("msg_id")):
+                content: dict[str, Any] = msg["content"]
+                return content
+        return None
+
+
+def _drive(kernel: _Connection, cell: str, timeout: float, transcript: Path | None) -> CellOutcome:
     try:
-        client.wait_for_ready(timeout=START_SECONDS)
+        kernel.client.wait_for_ready(timeout=START_SECONDS)
     except RuntimeError as exc:
         raise KernelLost(f"the kernel did not start: {exc}") from None
-    loaded = _execute(manager, client, "%load_ext jupyter_autogpt", START_SECONDS)
+    loaded = kernel.execute("%load_ext jupyter_autogpt", START_SECONDS)
     if loaded is None or loaded.get("status") != "ok":
         return CellOutcome(error="cannot load jupyter_autogpt in the kernel: " + _error_text(loaded))
-    reply = _execute(manager, client, cell, timeout)
+    reply = kernel.execute(cell, timeout)
     timed_out = reply is None
     if reply is None:
-        manager.interrupt_kernel()
-        reply = _execute_reply(manager, client, None, INTERRUPT_GRACE)
+        kernel.manager.interrupt_kernel()
+        reply = kernel.reply(None, INTERRUPT_GRACE)
         if reply is None:
             raise KernelLost(f"the run did not stop within {INTERRUPT_GRACE:g}s of an interrupt; the kernel was killed")
     error = None if reply.get("status") == "ok" else _error_text(reply)
-    record = _probe(manager, client)
+    record = _probe(kernel)
     if transcript is not None and record is not None:
-        _execute(manager, client, f"%autogpt export {shlex.quote(str(transcript))}", START_SECONDS)
+        kernel.execute(f"%autogpt export {shlex.quote(str(transcript))}", START_SECONDS)
     return CellOutcome(record=record, error=error, timed_out=timed_out)
 
 
-def _execute(manager: Any, client: Any, code: str, timeout: float, **extra: Any) -> dict[str, Any] | None:
-    """Send ``code`` and return its execute reply's content, or ``None`` when ``timeout`` passed first."""
-    msg_id = client.execute(code, allow_stdin=False, **extra)
-    return _execute_reply(manager, client, msg_id, timeout)
-
-
-def _execute_reply(manager: Any, client: Any, msg_id: str | None, timeout: float) -> dict[str, Any] | None:
-    """Wait for the reply to ``msg_id`` (any execute reply when ``None``), checking the kernel stays alive."""
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            msg = client.get_shell_msg(timeout=min(_POLL, left))
-        except queue.Empty:
-            if not manager.is_alive():
-                raise KernelLost("the kernel died") from None
-            continue
-        if msg["msg_type"] == "execute_reply" and (msg_id is None or msg["parent_header"].get("msg_id") == msg_id):
-            content: dict[str, Any] = msg["content"]
-            return content
-    return None
-
-
-def _probe(manager: Any, client: Any) -> dict[str, Any] | None:
-    reply = _execute(manager, client, "", START_SECONDS, silent=True, user_expressions={"run": EXPRESSION})
+def _probe(kernel: _Connection) -> dict[str, Any] | None:
+    reply = kernel.execute("", START_SECONDS, silent=True, user_expressions={"run": EXPRESSION})
     value = ((reply or {}).get("user_expressions") or {}).get("run") or {}
     if value.get("status") != "ok":
         raise KernelLost("the kernel did not say how the run went: " + _error_text(value))

@@ -42,22 +42,23 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", type=Path, help="the task folder (DABench dev layout)")
-    p.add_argument("-m", "--model", default=os.environ.get("AUTOGPT_MODEL"),
+    p.add_argument("-m", "--model", metavar="ID", default=os.environ.get("AUTOGPT_MODEL"),
                    help="a %%%%autogpt model id (default $AUTOGPT_MODEL); replay:DIR replays DIR/<id>.json per task")
-    p.add_argument("-j", "--jobs", type=_positive, default=1, help="kernels running at once (default 1)")
+    p.add_argument("-j", "--jobs", metavar="N", type=_positive, default=1, help="kernels running at once (default 1)")
     p.add_argument("--report", type=Path, metavar="OUT.json", help="write the JSON report here")
-    p.add_argument("--max-steps", type=_positive, default=10, help="model replies per task (default 10)")
-    p.add_argument("--timeout", type=_seconds, default=600.0, help="seconds per task's run (default 600)")
-    p.add_argument("--base-url", help="an OpenAI-compatible server (else $OPENAI_BASE_URL)")
-    p.add_argument("--temperature", type=float, help="sampling temperature (default: the backend's)")
+    p.add_argument("--max-steps", metavar="N", type=_positive, default=10, help="model replies per task (default 10)")
+    p.add_argument("--timeout", metavar="S", type=_seconds, default=600.0, help="seconds per task's run (default 600)")
+    p.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible server (else $OPENAI_BASE_URL)")
+    p.add_argument("--temperature", metavar="T", type=float, help="sampling temperature (default: the backend's)")
     p.add_argument("--tasks", metavar="IDS", help="only these task ids: 3,7,10-20")
-    p.add_argument("--limit", type=_positive, help="only the first N (selected) tasks")
-    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
+    p.add_argument("--limit", metavar="N", type=_positive, help="only the first N (selected) tasks")
+    p.add_argument("--tolerance", metavar="X", type=float, default=DEFAULT_TOLERANCE,
                    help=f"numeric tolerance of a sub-answer (default {DEFAULT_TOLERANCE:g}, as DABench)")
     p.add_argument("--transcripts", type=Path, metavar="DIR",
                    help="save each task's run as DIR/<id>.json (replayable with --model replay:DIR)")
-    p.add_argument("--device", help="where a transformers: model runs: cuda, cuda:1, mps or cpu (one model per kernel)")
-    p.add_argument("--kernel", default="python3", help="the kernel to run tasks in (default python3)")
+    p.add_argument("--device", metavar="DEV",
+                   help="where a transformers: model runs: cuda, cuda:1, mps or cpu (one model per kernel)")
+    p.add_argument("--kernel", metavar="NAME", default="python3", help="the kernel to run tasks in (default python3)")
     p.add_argument("--fail-under", type=float, metavar="ACC", help="exit 1 when accuracy (0..1) is lower")
     return p
 

@@ -73,13 +73,19 @@ class Usage:
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """How a backend should sample one reply. ``None`` means the backend's default."""
+    """How a backend should sample one reply. ``None`` means the backend's default.
+
+    ``time_limit`` is how many seconds the whole reply may take (the loop passes what is left of ``--max-time``):
+    a backend stops waiting when it runs out and raises ``ModelBackendError``, however the server or the local
+    model behaves (stalled, trickling keep-alives, retrying).
+    """
 
     temperature: float | None = None
     top_p: float | None = None
     max_new_tokens: int | None = None
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    time_limit: float | None = None
 
 
 @dataclass(frozen=True)

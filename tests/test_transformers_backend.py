@@ -253,3 +253,45 @@ def test_scripted_model_drives_a_full_agent_run(scripted_dir):
     assert run.status == "finished", run.error
     assert run.answer == 42
     assert run.usage.completion_tokens == 4 and not run.usage.estimated
+
+
+# -- the wait for a local model ends with the reply's time limit ---------------------------------------------
+
+
+def wait_for_generation_threads() -> None:
+    for thread in generation_threads():
+        thread.join(30)
+    assert not generation_threads()
+
+
+@pytest.mark.parametrize("limit", [0.0, 0.3])
+def test_a_local_reply_still_going_at_its_time_limit_stops_there(random_dir, limit):
+    model = resolve(f"transformers:{random_dir}", **ENDLESS)
+    with pytest.raises(ModelBackendError, match="within the reply's time limit"):
+        list(model.stream(GOAL, GenerationSettings(time_limit=limit)))
+    wait_for_generation_threads()  # the thread stops at its next token, not after 100,000
+
+
+def test_a_local_model_that_produces_no_token_fails_after_the_request_timeout(random_dir, monkeypatch):
+    model = resolve(f"transformers:{random_dir}", request_timeout=0.2)
+    release = threading.Event()
+
+    def stuck_prefill(**kwargs):
+        release.wait(30)  # a prefill that never ends (a hung device, a huge prompt on a slow CPU)
+
+    monkeypatch.setattr(model.model, "generate", stuck_prefill)
+    with pytest.raises(ModelBackendError, match=r"no token for 0\.2s \(--request-timeout\)"):
+        list(model.stream(GOAL, GenerationSettings()))
+    release.set()
+    wait_for_generation_threads()
+
+
+def test_the_time_budget_ends_a_run_waiting_for_a_local_model(random_dir):
+    from jupyter_autogpt.agent import Agent, run_to_completion
+    from jupyter_autogpt.testing import ScriptedExecutor
+    from jupyter_autogpt.types import RunConfig
+
+    model = resolve(f"transformers:{random_dir}", **ENDLESS)
+    run = run_to_completion(Agent(model, ScriptedExecutor({}), RunConfig(model=model.id, max_time=1.0)), "g")
+    assert run.status == "max_steps" and "while waiting for the model" in (run.error or "")
+    wait_for_generation_threads()

@@ -17,6 +17,7 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 from ..errors import ModelBackendError
+from .base import Deadline
 
 __all__ = ["THREAD_NAME", "Detokenizer", "StopScanner", "generate_tokens"]
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 THREAD_NAME = "jupyter-autogpt-generate"
 #: How long the consumer waits for the thread after asking it to stop (one decode step, or a long prefill).
 JOIN_SECONDS = 5.0
+#: How long it waits after the reply ran out of time: the run goes on, the thread stops at its next token.
+TIMED_OUT_JOIN_SECONDS = 0.5
 _END = object()
 
 
@@ -73,16 +76,17 @@ def _worker(model: Any, kwargs: dict[str, Any], streamer: Any, failure: list[Bas
         streamer.end()
 
 
-def generate_tokens(model: Any, kwargs: dict[str, Any]) -> Generator[int, None, None]:
+def generate_tokens(model: Any, kwargs: dict[str, Any], deadline: Deadline | None = None) -> Generator[int, None, None]:
     """Yield the token ids ``model.generate(**kwargs)`` produces, one by one, from a worker thread.
 
     Closing the iterator (or an exception in the consumer, e.g. KeyboardInterrupt) stops generation at the
-    next token and joins the thread briefly.
+    next token and joins the thread briefly. With a ``deadline`` the wait for each token is bounded by its
+    stall limit and by the time left: a prefill that never ends, or a reply still going at the end, raises.
 
     Raises
     ------
     ModelBackendError
-        When ``generate`` raised; the original exception is its ``__cause__``.
+        When ``generate`` raised (the original exception is its ``__cause__``), or the deadline passed.
     """
     streamer_class, stop_class = _classes()
     streamer, event = streamer_class(), threading.Event()
@@ -95,17 +99,34 @@ def generate_tokens(model: Any, kwargs: dict[str, Any]) -> Generator[int, None, 
         daemon=True,  # a stuck prefill must not keep the interpreter alive at exit
     )
     thread.start()
+    join, deadline = JOIN_SECONDS, deadline or Deadline()
     try:
-        while (token := streamer.tokens.get()) is not _END:
+        while (token := _next(streamer.tokens, deadline)) is not _END:
             yield token
+    except ModelBackendError:
+        join = TIMED_OUT_JOIN_SECONDS  # the thread may be stuck in one long forward: do not wait it out
+        raise
     finally:
         event.set()
-        thread.join(JOIN_SECONDS)
+        thread.join(join)
         if thread.is_alive():
             log.warning("the generation thread is still running; it stops after its current model call")
     if failure:
         exc = failure[0]
         raise ModelBackendError(f"the local model failed while generating: {type(exc).__name__}: {exc}") from exc
+
+
+def _next(tokens: queue.SimpleQueue[Any], deadline: Deadline) -> Any:
+    """Return the next token (or the end), waiting no longer than ``deadline`` allows."""
+    if deadline.expired():
+        raise ModelBackendError("the local model did not finish its reply within the reply's time limit")
+    wait = deadline.wait()
+    try:
+        return tokens.get(timeout=wait)
+    except queue.Empty:
+        if deadline.expired():
+            raise ModelBackendError("the local model did not finish its reply within the reply's time limit") from None
+        raise ModelBackendError(f"the local model produced no token for {wait:g}s (--request-timeout)") from None
 
 
 class Detokenizer:

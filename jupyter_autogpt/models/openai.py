@@ -11,14 +11,18 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import ConfigError, ModelAuthError, ModelBackendError, ModelContextError
+from ..limits import clip
 from ..redaction import redact, register, url_secrets
-from ..types import GenerationSettings, Message, Usage
-from .base import Chunk, estimate_usage
+from ..types import GenerationSettings, Message
+from ._openai_wire import Assembler, Watchdog, backoff, retry_after, should_retry
+from .base import Chunk, Deadline, estimate_usage
 
 __all__ = ["OpenAIModel"]
 
 #: Placeholder key for local servers that ignore it (Ollama, LM Studio, vLLM without --api-key).
 NO_KEY = "no-key-required"
+#: Seconds to wait for a server's next bytes unless ``--request-timeout`` says otherwise.
+DEFAULT_REQUEST_TIMEOUT = 120.0
 
 
 def _wire(message: Message) -> dict[str, Any]:
@@ -29,8 +33,12 @@ def _wire(message: Message) -> dict[str, Any]:
     return {"role": message.role, "content": parts}
 
 
-class _StreamBroken(Exception):
-    """The response stream ended or broke before the server finished the reply."""
+class _Failed(Exception):
+    """One attempt failed: the error to raise, whether another attempt may succeed, and when to make it."""
+
+    def __init__(self, error: ModelBackendError, retry: bool = False, after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error, self.retry, self.after = error, retry, after
 
 
 class OpenAIModel:
@@ -46,9 +54,9 @@ class OpenAIModel:
         Default ``OPENAI_API_KEY``. Local servers (a ``base_url``) need none.
     max_retries
         Retries of transient faults (429, 5xx, timeouts, dropped connections), with backoff that honours
-        ``Retry-After``. Retries never count as steps.
+        ``Retry-After``. Retries never count as steps, and never outlast a request's ``time_limit``.
     request_timeout
-        Seconds to wait for the server before a request counts as timed out.
+        Seconds to wait for the server's next bytes before a request counts as timed out.
     """
 
     OPTIONS = frozenset({"base_url", "api_key", "max_retries", "request_timeout", "http_client"})
@@ -60,7 +68,7 @@ class OpenAIModel:
         base_url: str | None = None,
         api_key: str | None = None,
         max_retries: int = 3,
-        request_timeout: float = 120.0,
+        request_timeout: float | None = None,
         http_client: Any = None,
     ) -> None:
         self.name = name
@@ -76,6 +84,7 @@ class OpenAIModel:
         for secret in url_secrets(self.base_url):  # https://user:pass@host/v1, ...?api-key=...
             register(secret)
         self.max_retries = max_retries
+        self.request_timeout = request_timeout or DEFAULT_REQUEST_TIMEOUT
         try:
             import openai
         except ImportError:  # pragma: no cover - openai is a core dependency
@@ -84,8 +93,8 @@ class OpenAIModel:
         self._client = openai.OpenAI(
             api_key=key or NO_KEY,
             base_url=self.base_url,
-            max_retries=max_retries,
-            timeout=request_timeout,
+            max_retries=0,  # retried here, where the reply's time limit is known
+            timeout=self.request_timeout,
             http_client=http_client,
         )
 
@@ -98,21 +107,30 @@ class OpenAIModel:
         return redact(self.base_url) if self.base_url else "the OpenAI API"
 
     def stream(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[Chunk]:
-        """Yield the reply's text deltas, then its ``Usage`` (estimated if the server sends none)."""
+        """Yield the reply's text deltas, then its ``Usage`` (estimated if the server sends none).
+
+        Transient faults before any text are retried up to ``max_retries`` times, honouring ``Retry-After``;
+        no wait and no retry outlasts ``settings.time_limit``.
+        """
+        deadline = Deadline.after(settings.time_limit, self.request_timeout)
         attempt = 0
         while True:
             produced = False
             try:
-                for chunk in self._stream_once(messages, settings):
+                for chunk in self._stream_once(messages, settings, deadline):
                     produced = produced or isinstance(chunk, str)
                     yield chunk
                 return
-            except _StreamBroken as exc:
-                # The client retries failed requests; a stream that broke before any text is retried here.
-                if produced or attempt >= self.max_retries:
-                    raise ModelBackendError(str(exc), transient=True) from None
+            except _Failed as failure:
+                if produced or not failure.retry or attempt >= self.max_retries:
+                    raise failure.error from None
+                wait = backoff(attempt) if failure.after is None else failure.after
+                left = deadline.left()
+                if left is not None and wait >= left:
+                    raise type(failure.error)(f"{failure.error} (not retried: the {wait:.1f}s wait would outlast the "
+                                              f"reply's time limit)", transient=failure.error.transient) from None
                 attempt += 1
-                time.sleep(min(8.0, 0.5 * 2**attempt))
+                time.sleep(wait)
 
     def _request(self, messages: Sequence[Message], settings: GenerationSettings) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -131,37 +149,65 @@ class OpenAIModel:
         request.update({k: v for k, v in optional.items() if v is not None})
         return request
 
-    def _stream_once(self, messages: Sequence[Message], settings: GenerationSettings) -> Iterator[Chunk]:
+    def _stream_once(
+        self, messages: Sequence[Message], settings: GenerationSettings, deadline: Deadline
+    ) -> Iterator[Chunk]:
+        o = self._openai
+        reply = Assembler()
         parts: list[str] = []
-        usage: Usage | None = None
-        finished = False
-        response = None
+        response, watchdog = None, None
         try:
-            response = self._client.chat.completions.create(**self._request(messages, settings))
+            if deadline.expired():
+                raise _Failed(self._too_late(settings))
+            response = self._client.chat.completions.create(**self._request(messages, settings),
+                                                            timeout=deadline.wait())
+            watchdog = Watchdog(response, deadline.left())
             for event in response:
-                if getattr(event, "usage", None):
-                    u = event.usage
-                    usage = Usage(u.prompt_tokens or 0, u.completion_tokens or 0)
-                for choice in event.choices or ():
-                    text = getattr(choice.delta, "content", None) if choice.delta else None
-                    if text:
-                        parts.append(text)
-                        yield text
-                    if choice.finish_reason == "content_filter":
-                        raise ModelBackendError("the server's content filter stopped the reply")
-                    finished = finished or choice.finish_reason is not None
-        except self._openai.APIStatusError as exc:
-            raise self._translate(exc) from None
-        except self._openai.OpenAIError as exc:
-            if response is None:
-                raise self._translate(exc) from None  # the client already retried the request
-            raise _StreamBroken(f"the stream from {self._where} broke: {redact(str(exc))}") from None
+                for text in reply.feed(event):
+                    parts.append(text)
+                    yield text
+                if deadline.expired():
+                    raise _Failed(self._too_late(settings))
+        except o.APIStatusError as exc:
+            headers = exc.response.headers
+            raise _Failed(self._translate(exc), should_retry(exc.status_code, headers), retry_after(headers)) from None
+        except o.OpenAIError as exc:
+            raise self._broken(exc, response is not None, settings, deadline) from None
+        except ValueError as exc:  # an event that is not JSON, or not a chunk: json's and pydantic's errors
+            raise _Failed(ModelBackendError(f"{self._where} sent a malformed stream event: {clip(redact(str(exc)), 300)}",
+                                            transient=True), retry=True) from None
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             if response is not None:
                 response.close()
+        self._check_ended(reply.finished, settings, deadline)
+        for text in reply.end():
+            parts.append(text)
+            yield text
+        yield reply.usage if reply.usage is not None else estimate_usage(messages, "".join(parts))
+
+    def _check_ended(self, finished: bool, settings: GenerationSettings, deadline: Deadline) -> None:
+        """Raise the failure of a stream that ended before the server finished the reply (or the time did)."""
+        if deadline.expired():  # the watchdog ended it
+            raise _Failed(self._too_late(settings))
         if not finished:
-            raise _StreamBroken(f"the stream from {self._where} ended before the reply was complete")
-        yield usage if usage is not None else estimate_usage(messages, "".join(parts))
+            raise _Failed(ModelBackendError(f"the stream from {self._where} ended before the reply was complete",
+                                            transient=True), retry=True)
+
+    def _broken(self, exc: Exception, responded: bool, settings: GenerationSettings, deadline: Deadline) -> _Failed:
+        """Return the failure of a request the server did not answer, or a stream that broke."""
+        if deadline.expired():
+            return _Failed(self._too_late(settings))
+        if not responded:  # connection refused, reset, timed out: worth another attempt
+            connection = isinstance(exc, self._openai.APIConnectionError)
+            return _Failed(self._translate(exc), retry=connection)
+        error = ModelBackendError(f"the stream from {self._where} broke: {redact(str(exc))}", transient=True)
+        return _Failed(error, retry=True)
+
+    def _too_late(self, settings: GenerationSettings) -> ModelBackendError:
+        limit = settings.time_limit or 0.0
+        return ModelBackendError(f"{self._where} gave no complete reply within the reply's time limit ({limit:.1f}s)")
 
     def _translate(self, exc: Exception) -> ModelBackendError:
         """Return our typed error for an ``openai`` exception, with secrets removed from its text."""

@@ -35,11 +35,11 @@ def load_replies(path: str | Path) -> list[str]:
 
 
 class ReplayModel:
-    """Stream recorded replies in order, one per request."""
+    """Stream recorded replies in order, one per request (at once: ``request_timeout`` has nothing to bound)."""
 
-    OPTIONS: frozenset[str] = frozenset()
+    OPTIONS: frozenset[str] = frozenset({"request_timeout"})
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, request_timeout: float | None = None) -> None:
         self.path = path
         self.id = f"replay:{path}"
         self.replies = load_replies(path)

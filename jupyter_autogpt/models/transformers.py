@@ -16,7 +16,7 @@ from ..errors import ConfigError, ModelBackendError, ModelContextError
 from ..types import GenerationSettings, Message, Usage
 from . import _hf_load
 from ._hf_generate import Detokenizer, StopScanner, generate_tokens
-from .base import Chunk
+from .base import Chunk, Deadline
 
 __all__ = ["TransformersModel", "unload"]
 
@@ -53,11 +53,14 @@ class TransformersModel:
         Defaults for requests that set none; sampling is greedy unless a temperature above 0 is asked for.
     context_window
         The model's window in tokens; default its config's ``max_position_embeddings``.
+    request_timeout
+        Seconds to wait for the next token (the prompt's prefill included) before the reply fails; default no
+        limit. A request's ``time_limit`` (what is left of ``--max-time``) bounds the whole reply either way.
     """
 
     OPTIONS = frozenset({
         "device", "dtype", "device_map", "quantize", "fast", "max_new_tokens", "top_p", "seed", "context_window",
-        "min_new_tokens",
+        "min_new_tokens", "request_timeout",
     })
 
     def __init__(
@@ -74,6 +77,7 @@ class TransformersModel:
         seed: int | None = None,
         context_window: int | None = None,
         min_new_tokens: int | None = None,
+        request_timeout: float | None = None,
     ) -> None:
         torch, _ = _hf_load.import_stack()
         source, local_only = _hf_load.locate(name)
@@ -83,11 +87,13 @@ class TransformersModel:
         )
         self._pinned: _hf_load.Loaded | None = None
         self._setup(name, fast=fast, max_new_tokens=max_new_tokens, top_p=top_p, seed=seed,
-                    context_window=context_window, min_new_tokens=min_new_tokens)
+                    context_window=context_window, min_new_tokens=min_new_tokens, request_timeout=request_timeout)
 
     def _setup(self, name: str, *, fast: bool | None = None, max_new_tokens: int = 1024, top_p: float | None = None,
-               seed: int | None = None, context_window: int | None = None, min_new_tokens: int | None = None) -> None:
+               seed: int | None = None, context_window: int | None = None, min_new_tokens: int | None = None,
+               request_timeout: float | None = None) -> None:
         self.name = name
+        self.request_timeout = request_timeout
         self.id = f"transformers:{name}"
         self.max_new_tokens = max_new_tokens
         self.top_p = top_p
@@ -219,7 +225,8 @@ class TransformersModel:
         ModelContextError
             When the system prompt and the goal alone do not fit the model's window.
         ModelBackendError
-            When generation fails (out of memory, a broken model).
+            When generation fails (out of memory, a broken model), stalls past ``request_timeout``, or is still
+            going when ``settings.time_limit`` runs out.
         """
         limit = min(settings.max_new_tokens or self.max_new_tokens, self.max_new_tokens)  # a cap, never a raise
         reserve = min(limit, self.context_tokens // 2) if self.context_tokens else limit
@@ -228,22 +235,23 @@ class TransformersModel:
         kwargs = self._kwargs(ids, settings, new_tokens)
         seed = settings.seed if settings.seed is not None else self.seed
         fast = self.fast and not self._loaded.fast_failed
+        deadline = Deadline.after(settings.time_limit, self.request_timeout)
         produced = 0
         try:
-            for chunk in self._stream_once(kwargs, seed, settings.stop, fast, len(ids) + new_tokens):
+            for chunk in self._stream_once(kwargs, seed, settings.stop, fast, len(ids) + new_tokens, deadline):
                 produced += isinstance(chunk, str)
                 yield chunk
         except ModelBackendError as exc:
-            if not fast or produced:
+            if not fast or produced or exc.__cause__ is None:  # a time limit is no failure of the fast path
                 raise
             # torch.compile failures surface in the first generate: warn once and stay eager for this model.
             self._loaded.fast_failed = True
             warnings.warn(f"{self.name}: the fast path (static cache + torch.compile) failed, using eager "
                           f"generation: {exc}", RuntimeWarning, stacklevel=2)
-            yield from self._stream_once(kwargs, seed, settings.stop, False, 0)
+            yield from self._stream_once(kwargs, seed, settings.stop, False, 0, deadline)
 
     def _stream_once(self, kwargs: dict[str, Any], seed: int | None, stop: Sequence[str], fast: bool,
-                     total: int) -> Iterator[Chunk]:
+                     total: int, deadline: Deadline) -> Iterator[Chunk]:
         import torch
 
         if seed is not None:
@@ -251,7 +259,7 @@ class TransformersModel:
         if fast:
             kwargs = {**kwargs, **self._fast_kwargs(total)}
         detok, scanner, count = Detokenizer(self.tokenizer), StopScanner(stop), 0
-        tokens = generate_tokens(self.model, dict(kwargs))
+        tokens = generate_tokens(self.model, dict(kwargs), deadline)
         try:
             for token in tokens:
                 count += 1

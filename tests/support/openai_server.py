@@ -8,6 +8,11 @@ Each request takes the next scripted item:
 - ``Fault(status, ...)``: an HTTP error answer (optionally with ``Retry-After``);
 - ``Drop(after=N)``: the connection is cut after N pieces of the stream;
 - ``Slow(text, delay)``: the reply streamed with a pause between pieces (for interrupts);
+- ``Chunks(deltas)``: each delta (``{"content": …}``, ``{"reasoning_content": …}``, ``{"tool_calls": […]}``) sent
+  as it is, one event each: split surrogates, reasoning and tool calls exactly as a server sends them;
+- ``Stall(text, after)``: N pieces of the reply, then silence, the connection held open until the server stops
+  (``keepalive`` sends an SSE comment every that many seconds meanwhile; ``headers=False`` stalls before them);
+- ``Raw(lines)``: the SSE ``data:`` lines as they are (malformed events; a surrogate goes out as invalid UTF-8);
 - a callable taking the request body and returning one of the above.
 """
 
@@ -23,7 +28,7 @@ from typing import Any, Union
 
 from jupyter_autogpt.testing import token_pieces
 
-__all__ = ["Drop", "FakeOpenAIServer", "Fault", "Slow"]
+__all__ = ["Chunks", "Drop", "FakeOpenAIServer", "Fault", "Raw", "Slow", "Stall"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,31 @@ class NoUsage:
     text: str
 
 
-Item = Union[str, Fault, Drop, Slow, NoUsage, Callable[[dict[str, Any]], Any]]
+@dataclass(frozen=True)
+class Chunks:
+    deltas: tuple[dict[str, Any], ...]
+    finish_reason: str = "stop"
+
+    @property
+    def text(self) -> str:
+        return "".join(d.get("content") or "" for d in self.deltas)
+
+
+@dataclass(frozen=True)
+class Stall:
+    text: str = "a reply that stops half way"
+    after: int = 0
+    keepalive: float | None = None
+    headers: bool = True
+
+
+@dataclass(frozen=True)
+class Raw:
+    lines: tuple[str, ...]
+    text: str = ""
+
+
+Item = Union[str, Fault, Drop, Slow, NoUsage, Chunks, Stall, Raw, Callable[[dict[str, Any]], Any]]
 
 
 @dataclass
@@ -82,6 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if isinstance(item, Fault):
                 self._error(item)
+            elif isinstance(item, Stall) and not item.headers:
+                owner.released.wait()
             elif body.get("stream"):
                 self._stream(item, body)
             else:
@@ -120,20 +151,34 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         text = getattr(item, "text", item)
         delay = item.delay if isinstance(item, Slow) else 0.0
-        for i, piece in enumerate(token_pieces(text)):
-            if isinstance(item, Drop) and i >= item.after:
-                self.wfile.flush()
-                self.connection.shutdown(2)  # cut the stream mid-way, like a dying proxy
-                return
-            self._event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}, body)
+        deltas = item.deltas if isinstance(item, Chunks) else [{"content": p} for p in token_pieces(text)]
+        for i, delta in enumerate(deltas):
+            if isinstance(item, (Drop, Stall)) and i >= item.after:
+                return self._cut(item)
+            self._event({"choices": [{"index": 0, "delta": delta, "finish_reason": None}]}, body)
             if delay:
                 time.sleep(delay)
-        self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}, body)
+        if isinstance(item, Stall):  # all of the text, then silence instead of the end
+            return self._cut(item)
+        if isinstance(item, Raw):
+            self.wfile.write("".join(f"data: {line}\n\n" for line in item.lines).encode("utf-8", "surrogatepass"))
+        finish = item.finish_reason if isinstance(item, Chunks) else "stop"
+        self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}, body)
         wants_usage = (body.get("stream_options") or {}).get("include_usage")
         if wants_usage and not isinstance(item, NoUsage) and self.server.owner.send_usage:
             self._event({"choices": [], "usage": _usage(body, text)}, body)
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
+
+    def _cut(self, item: Drop | Stall) -> None:
+        self.wfile.flush()
+        if isinstance(item, Drop):
+            self.connection.shutdown(2)  # cut the stream mid-way, like a dying proxy
+            return
+        released = self.server.owner.released
+        while not released.wait(item.keepalive):  # silence (or only comments) until the server stops
+            self.wfile.write(b": keep-alive\n\n")
+            self.wfile.flush()
 
     def _event(self, data: dict[str, Any], body: dict[str, Any]) -> None:
         data = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0,
@@ -171,6 +216,7 @@ class FakeOpenAIServer:
         self.default = default
         self.send_usage = send_usage
         self.requests: list[Recorded] = []
+        self.released = threading.Event()  # set when the server stops: stalled answers end
         self._lock = threading.Lock()
         self._arrived = threading.Condition()
         self._served = 0
@@ -213,6 +259,7 @@ class FakeOpenAIServer:
         return f"http://{host}:{port}/v1"
 
     def start(self) -> FakeOpenAIServer:
+        self.released.clear()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -220,6 +267,7 @@ class FakeOpenAIServer:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()

@@ -1,0 +1,208 @@
+"""What the chat-completions wire sends, turned into reply text; when to retry; the deadline's watchdog.
+
+Private helpers of ``models.openai``; no ``openai`` import here (it arrives as objects).
+
+- A reasoning server (vLLM or SGLang with a reasoning parser, DeepSeek, OpenRouter, LM Studio) sends its thinking
+  as ``reasoning_content``/``reasoning`` deltas beside ``content``. The reply text carries it the way a server
+  without a parser would, between ``<think>`` and ``</think>`` at the start, so ``protocol.split_thinking`` sets
+  it apart, the views can show it, and it is never the action. A ``<`` inside it gets a zero-width space after
+  it: no text in the thinking can close it early.
+- Native tool calls (``tool_calls``, the legacy ``function_call``) become ``<tool_call>{…}</tool_call>`` text,
+  the form tool-calling models write when served without a tool parser, so the loop sees one kind of tool call
+  and answers it with a corrective re-ask (``protocol.tool_call_in``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json
+import logging
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..errors import ModelBackendError
+from ..types import Usage
+
+__all__ = ["MAX_RETRY_AFTER", "Assembler", "Watchdog", "backoff", "retry_after", "should_retry"]
+
+log = logging.getLogger(__name__)
+
+#: The longest ``Retry-After`` honoured; a server asking for more is not retried (the ``openai`` client's rule).
+MAX_RETRY_AFTER = 120.0
+_GUARD = "<\u200b"  # "<" followed by a zero-width space: shows as "<", can never open or close a tag
+
+
+class Assembler:
+    """Collect one streamed reply: its text deltas, usage, whether the server finished it."""
+
+    def __init__(self) -> None:
+        self.thinking = False  # inside the <think> block this assembler opened
+        self.content_started = False
+        self.blank = ""  # whitespace content before any other content: it must not end the thinking
+        self.tools: dict[int, dict[str, str]] = {}
+        self.finished = False
+        self.usage: Usage | None = None
+        self.dropped = 0  # characters of reasoning that arrived after the content began
+
+    def feed(self, event: Any) -> Iterator[str]:
+        """Yield the text one stream event adds to the reply; fields of the wrong shape count as absent."""
+        usage = getattr(event, "usage", None)
+        if usage is not None and not isinstance(usage, (str, int, float, list)):
+            self.usage = Usage(_count(usage, "prompt_tokens"), _count(usage, "completion_tokens"))
+        choices = getattr(event, "choices", None)
+        for choice in choices if isinstance(choices, list) else ():
+            delta = getattr(choice, "delta", None)
+            yield from self._reasoning(_text_field(delta, "reasoning_content") or _text_field(delta, "reasoning"))
+            yield from self._content(_text_field(delta, "content"))
+            self._tool_calls(delta)
+            finish = getattr(choice, "finish_reason", None)
+            if finish == "content_filter":
+                raise ModelBackendError("the server's content filter stopped the reply")
+            self.finished = self.finished or isinstance(finish, str)
+
+    def end(self) -> Iterator[str]:
+        """Yield what closes the reply: the end of its thinking, its tool calls as text."""
+        if self.thinking:
+            self.thinking = False
+            yield "</think>\n"
+        if self.dropped:
+            log.debug("dropped %d characters of reasoning sent after the reply's content", self.dropped)
+        for index in sorted(self.tools):
+            yield _tool_text(self.tools[index])
+
+    def _reasoning(self, text: str | None) -> Iterator[str]:
+        if not text:
+            return
+        if self.content_started:  # thinking is shown at the start of a reply; later reasoning has no place
+            self.dropped += len(text)
+            return
+        if not self.thinking:
+            self.thinking = True
+            yield "<think>"
+        yield text.replace("<", _GUARD)
+
+    def _content(self, text: str | None) -> Iterator[str]:
+        if not text:
+            return
+        if not self.content_started and not text.strip():
+            self.blank += text
+            return
+        if self.thinking:
+            self.thinking = False
+            yield "</think>\n"
+        self.content_started = True
+        yield self.blank + text
+        self.blank = ""
+
+    def _tool_calls(self, delta: Any) -> None:
+        calls = getattr(delta, "tool_calls", None)
+        for position, call in enumerate(calls if isinstance(calls, list) else ()):
+            index = getattr(call, "index", None)
+            self._tool_piece(index if isinstance(index, int) else position, getattr(call, "function", None))
+        self._tool_piece(-1, getattr(delta, "function_call", None))  # the legacy single call
+
+    def _tool_piece(self, index: int, function: Any) -> None:
+        name, arguments = _text_field(function, "name") or "", _text_field(function, "arguments") or ""
+        if name or arguments:
+            tool = self.tools.setdefault(index, {"name": "", "arguments": ""})
+            tool["name"] += name
+            tool["arguments"] += arguments
+
+
+def _text_field(obj: Any, name: str) -> str | None:
+    value = getattr(obj, name, None)
+    return value if isinstance(value, str) else None
+
+
+def _count(usage: Any, name: str) -> int:
+    value = getattr(usage, name, None)
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+def _tool_text(tool: Mapping[str, str]) -> str:
+    try:
+        arguments: Any = json.loads(tool["arguments"]) if tool["arguments"].strip() else {}
+    except ValueError:
+        arguments = tool["arguments"]
+    return "\n<tool_call>\n" + json.dumps({"name": tool["name"], "arguments": arguments}) + "\n</tool_call>\n"
+
+
+# -- retries ------------------------------------------------------------------------------------------------
+
+
+def should_retry(status: int, headers: Mapping[str, str]) -> bool:
+    """Return whether an HTTP error answer is worth retrying (the ``openai`` client's rules)."""
+    told = headers.get("x-should-retry")
+    if told in ("true", "false"):
+        return told == "true"
+    after = retry_after(headers)
+    if after is not None and after > MAX_RETRY_AFTER:
+        return False
+    return status in (408, 409, 429) or status >= 500
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Return the seconds the server asked to wait (``Retry-After`` in seconds or as a date, ``retry-after-ms``)."""
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / divisor
+        except ValueError:
+            continue
+        return seconds if seconds == seconds and seconds >= 0 else None  # NaN and negatives are no answer
+    when = headers.get("retry-after")
+    try:
+        parsed = email.utils.parsedate_tz(when) if when else None
+        return None if parsed is None else max(0.0, email.utils.mktime_tz(parsed) - time.time())
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def backoff(attempt: int) -> float:
+    """Return the pause before retry ``attempt`` + 1: 0.5 s doubling to at most 8 s, less up to a quarter."""
+    return min(8.0, 0.5 * 2**attempt) * (1 - 0.25 * random.random())
+
+
+# -- the deadline's watchdog --------------------------------------------------------------------------------
+
+
+class Watchdog:
+    """End a response's stream when the reply's time is up, whatever the server does meanwhile.
+
+    A stalled server leaves the reader blocked in ``recv`` (the per-read timeout can be longer than the time
+    left), and one that sends keep-alive comments never lets a per-read timeout fire. Shutting the socket down
+    wakes the reader: the stream ends, and ``stream`` reports the deadline. Without a socket to reach (an
+    in-memory transport) the deadline is checked between events only.
+    """
+
+    def __init__(self, response: Any, seconds: float | None) -> None:
+        self._socket = _socket_of(response)
+        self._timer: threading.Timer | None = None
+        if seconds is not None and self._socket is not None:
+            self._timer = threading.Timer(seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        with contextlib.suppress(OSError):  # already closed: the stream ended on its own
+            self._socket.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
+
+    def cancel(self) -> None:
+        """Stop the timer (the stream ended first)."""
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _socket_of(response: Any) -> socket.socket | None:
+    http = getattr(response, "response", None)
+    stream = getattr(http, "extensions", {}).get("network_stream")
+    get = getattr(stream, "get_extra_info", None)
+    found = get("socket") if get is not None else None
+    return found if isinstance(found, socket.socket) else None

@@ -137,6 +137,10 @@ OPTIONS: tuple[Option, ...] = (
            Choice(POLICIES), "auto"),
     Option("insert_cells", "insert the executed steps as notebook cells, with the JupyterLab extension", Flag(), True,
            flags=("--no-cells",)),
+    Option("request_timeout", "seconds to wait for the model's next output (a server's bytes, a local model's next "
+           "token) before the request fails; --max-time bounds the whole wait either way",
+           Number(minimum=0, zero_means_none=True), 0.0, metavar="S", goes="model",
+           note="default 0: 120 for servers, no limit for local models"),
     Option("device", "where a transformers: model runs: cuda, cuda:1, mps or cpu", Text(), metavar="DEVICE",
            config=False, goes="model", note="default: the best available"),
     Option("view", "how a run shows its progress", Choice(("auto", "widgets", "text", "none")), "auto", flags=(),
@@ -223,9 +227,11 @@ def resolve(args: argparse.Namespace, configured: Any) -> Settings:
         value = getattr(args, option.name, None)
         if value is None or value == "":
             value = getattr(configured, option.name) if option.config else option.default
-        # A backend is given only the options set, so one that does not take them is not bothered.
+        value = option.kind.final(value)
+        # A backend is given only the options set (a 0 meaning "the backend's default" is not set), so one that
+        # does not take them is not bothered.
         if option.goes != "model" or value not in (None, ""):
-            chosen[option.goes][option.name] = option.kind.final(value)
+            chosen[option.goes][option.name] = value
     return Settings(RunConfig(**chosen["run"]), chosen["model"], chosen["session"])
 
 

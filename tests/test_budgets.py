@@ -60,3 +60,16 @@ def test_three_identical_failing_steps_end_the_run() -> None:
     check_repeats(failing[:2])
     check_repeats([*failing[:2], Step(3, "r", "1/0")])  # the third one worked
     check_repeats([*failing[:2], Step(3, "r", "2/0", error="ZeroDivisionError")])  # different code
+
+
+def test_a_request_may_take_what_is_left_of_the_time_budget() -> None:
+    assert budgets().time_left(now=10**6) is None
+    assert budgets(max_time=60).time_left(now=130.0) == pytest.approx(30.0)
+    assert budgets(max_time=60).time_left(now=500.0) == 0.0
+
+
+def test_a_wait_that_ended_with_the_time_budget_is_a_budget_stop() -> None:
+    budgets(max_time=60).check_wait(now=159.0)  # time left: the backend's own error stands
+    budgets().check_wait(now=10**6)
+    with pytest.raises(BudgetExceeded, match=r"time budget used up \(60s\) while waiting for the model"):
+        budgets(max_time=60).check_wait(now=160.0)

@@ -91,6 +91,23 @@ def test_backend_options_are_passed_only_when_given(ip) -> None:
     assert settings_of(magics, "--base-url=").config.base_url is None
 
 
+def test_the_request_timeout_reaches_the_backend_and_zero_leaves_the_backends_default(ip, openai_server) -> None:
+    magics = AutoGPTMagics(shell=ip)
+    assert settings_of(magics, "--request-timeout 2.5").model_options == {"request_timeout": 2.5}
+    assert settings_of(magics, "--request-timeout 0").model_options == {}
+    with pytest.raises(UsageError, match="must be 0"):
+        ip.run_cell_magic("autogpt", "--request-timeout -1", "g")
+    try:
+        ip.run_line_magic("config", "AutoGPTMagics.request_timeout = 7")
+        assert settings_of(magics, "").model_options == {"request_timeout": 7.0}
+        openai_server.queue("Done.")
+        run = ip.run_cell_magic("autogpt", f"--model openai:m --base-url {openai_server.base_url}", "g")
+        assert run.status == "finished"
+        assert openai_server.requests[0].headers["x-stainless-read-timeout"] == "7.0"  # what the client was given
+    finally:
+        ip.run_line_magic("config", "AutoGPTMagics.request_timeout = 0")
+
+
 def test_a_flag_without_a_value_is_not_mistaken_for_the_goal(ip, replies_file) -> None:
     path = replies_file("Done.")
     run = ip.run_line_magic("autogpt", f"--model replay:{path} --vision --no-cells what is x")

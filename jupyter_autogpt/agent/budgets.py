@@ -57,6 +57,18 @@ class Budgets:
         left = max(1, self.config.max_tokens - usage.total_tokens - prompt)
         return left if left < DEFAULT_REPLY_TOKENS else None
 
+    def time_left(self, now: float) -> float | None:
+        """Return the seconds left of ``--max-time`` (never below 0), or ``None`` without a time budget."""
+        if self.config.max_time is None:
+            return None
+        return max(0.0, self.config.max_time - (now - self.started))
+
+    def check_wait(self, now: float) -> None:
+        """Raise ``BudgetExceeded`` when the time budget ran out while the run waited for the model."""
+        left = self.time_left(now)
+        if left is not None and left <= 0:
+            raise BudgetExceeded(f"time budget used up ({self.config.max_time:g}s) while waiting for the model")
+
     def step_timeout(self, now: float) -> float | None:
         """Return the seconds one step may run: ``--timeout``, cut to what is left of ``--max-time``."""
         timeout = self.config.timeout

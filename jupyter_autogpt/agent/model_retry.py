@@ -5,7 +5,9 @@ The backends retry failed requests themselves (rate limits, 5xx, timeouts); what
 - the prompt did not fit the model's context: compact the conversation harder and ask again, once;
 - a stream cut off mid-reply: ask again, once (renderers drop the partial text on the ``retry`` notice).
 
-Only a complete reply counts toward ``--max-steps``.
+Only a complete reply counts toward ``--max-steps``. Each request may take what is left of ``--max-time``
+(``GenerationSettings.time_limit``); a backend that gave up because that ran out ends the run on its time
+budget. The model's text enters the run here, made valid Unicode (``models.base.valid_chunks``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Generator
 
 from ..errors import ModelBackendError, ModelContextError
 from ..events import Event, ModelDelta, ModelReplied, Noticed
-from ..models.base import Model, estimate_usage
+from ..models.base import Model, estimate_usage, valid_chunks
 from ..types import GenerationSettings, Message, Usage
 from .budgets import Budgets
 from .state import Conversation, RunState
@@ -50,6 +52,7 @@ def ask(
             yield Noticed(index, "the prompt did not fit the model's context; compacting harder and retrying", "retry")
             continue
         except ModelBackendError as exc:
+            budgets.check_wait(clock())  # the wait ended with the time budget: that, not the backend, ends the run
             if not (exc.transient and parts) or dropped:
                 raise
             dropped = True
@@ -68,11 +71,12 @@ def _stream(
     index: int,
     clock: Callable[[], float],
 ) -> Generator[Event, None, Reply]:
-    settings = GenerationSettings(temperature=state.config.temperature,
-                                  max_new_tokens=budgets.reply_cap(state.usage, messages))
     started = clock()
+    settings = GenerationSettings(temperature=state.config.temperature,
+                                  max_new_tokens=budgets.reply_cap(state.usage, messages),
+                                  time_limit=budgets.time_left(started))
     usage: Usage | None = None
-    for chunk in model.stream(messages, settings):
+    for chunk in valid_chunks(model.stream(messages, settings)):
         if isinstance(chunk, Usage):
             usage = chunk
         elif chunk:

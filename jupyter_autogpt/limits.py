@@ -7,6 +7,7 @@ reads the same ("... [1,234 characters, 56 lines cut] ...").
 What the model reads, per request:
 
 - one step's observation: ``STEP_OUTPUT_CHARS`` (each displayed value or result in it: ``DISPLAY_CHARS``);
+- one earlier reply of the model, re-sent in the history without its thinking: ``REPLY_CHARS``;
 - older steps of the history, compacted: ``COMPACT_OUTPUT_CHARS`` each (``FULL_STEPS`` newest steps are kept
   whole, the ``COMPACT_STEPS`` before them compacted, older ones become one note);
 - the whole history: ``history_chars(context_chars)``; after a context overflow every message but the system
@@ -34,7 +35,9 @@ __all__ = [
     "DISPLAY_CHARS",
     "FULL_STEPS",
     "HEADER_GOAL_CHARS",
+    "REPLY_CHARS",
     "RICH_CHARS",
+    "RUN_ERROR_CHARS",
     "STEP_OUTPUT_CHARS",
     "TEXT_OUTPUT_LINES",
     "VIEW_ERROR_CHARS",
@@ -56,6 +59,8 @@ STEP_OUTPUT_CHARS = 4_000
 DISPLAY_CHARS = 2_000
 #: An older step's output (or its reply, when it had no code) in the compacted history.
 COMPACT_OUTPUT_CHARS = 300
+#: An earlier reply as the history re-sends it (its thinking dropped): a 300k-character reply is not sent again.
+REPLY_CHARS = 6_000
 #: Steps shown in full at the end of the history.
 FULL_STEPS = 3
 #: Compacted steps kept before the full ones; older steps shrink to one note.
@@ -93,6 +98,8 @@ VIEW_ERROR_CHARS = 4_000
 TEXT_OUTPUT_LINES = 30
 #: The goal's first line in the live header.
 HEADER_GOAL_CHARS = 160
+#: A run's ``error``: one line, whatever a server answered or an exception said.
+RUN_ERROR_CHARS = 500
 #: The answer's ``repr`` wherever it is shown or saved (the object itself stays whole in ``run.answer``).
 ANSWER_REPR_CHARS = 2_000
 

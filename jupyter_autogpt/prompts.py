@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .limits import COMPACT_OUTPUT_CHARS, COMPACT_STEPS, DISPLAY_CHARS, FULL_STEPS, STEP_OUTPUT_CHARS, cut_middle
-from .protocol import Reply
+from .limits import (
+    COMPACT_OUTPUT_CHARS,
+    COMPACT_STEPS,
+    DISPLAY_CHARS,
+    FULL_STEPS,
+    REPLY_CHARS,
+    STEP_OUTPUT_CHARS,
+    cut_middle,
+)
+from .protocol import Reply, split_thinking
 from .types import Message, Observation, Step
 
 __all__ = [
@@ -15,8 +23,11 @@ __all__ = [
     "PREMATURE_REPLY",
     "QUESTION_REPLY",
     "SYSTEM_PROMPT",
+    "THINKING_ONLY_REPLY",
+    "TOOL_CALL_REPLY",
     "build_messages",
     "first_message",
+    "past_reply",
     "render_observation",
     "render_step",
     "reply_notes",
@@ -89,16 +100,30 @@ def render_observation(obs: Observation, limit: int = STEP_OUTPUT_CHARS, notes: 
     return cut_middle(body, limit)
 
 
+def past_reply(text: str, limit: int = REPLY_CHARS) -> str:
+    """Return an earlier reply as a later request re-sends it: without its thinking, cut in the middle to ``limit``.
+
+    The model needs what it did, not how it got there (reasoning servers ask for the thinking to be left out),
+    and a runaway reply must not be paid for again in every request.
+    """
+    thinking, body = split_thinking(text)
+    return cut_middle((body if thinking else text).strip(), limit)
+
+
 def render_step(step: Step, compact: bool = False) -> list[Message]:
-    """Return the messages one step contributes to the history; ``compact`` keeps code, errors, short results."""
+    """Return the messages one step contributes to the history; ``compact`` keeps code, errors, short results.
+
+    A reply is re-sent without its thinking and bounded (``past_reply``); its code, compacted, too.
+    """
     if compact:
-        reply = f"```python\n{step.code}\n```" if step.code else cut_middle(step.reply, COMPACT_OUTPUT_CHARS)
+        code = cut_middle(step.code, REPLY_CHARS) if step.code else None
+        reply = f"```python\n{code}\n```" if code else past_reply(step.reply, COMPACT_OUTPUT_CHARS)
         if step.error:
             out = "error: " + cut_middle(step.error.strip().splitlines()[-1], COMPACT_OUTPUT_CHARS)
         else:
             out = cut_middle(step.output, COMPACT_OUTPUT_CHARS) + "\n[older output shortened]"
     else:
-        reply, out = step.reply, step.output
+        reply, out = past_reply(step.reply), step.output
     messages = [Message("assistant", reply)]
     if step.code is not None or step.feedback:
         images = step.observation.images if (step.observation and not compact) else ()
@@ -159,6 +184,15 @@ EMPTY_REPLY = (
 QUESTION_REPLY = (
     "Nobody can answer questions while the run goes on. Decide sensibly yourself (say which assumption you "
     "made) and continue with one ```python code block, or give the final answer."
+)
+THINKING_ONLY_REPLY = (
+    "Your last reply held only your reasoning, with no action after it. Keep the reasoning short, then write "
+    "one ```python code block, or the final answer in plain Markdown, after it."
+)
+TOOL_CALL_REPLY = (
+    "Your last reply called a tool ({name}), but there are no tools here: the Python code you write runs in the "
+    "kernel. Reply with one short thought and one ```python code block (call final_answer(value) to finish), "
+    "or with the final answer in plain Markdown."
 )
 PREMATURE_REPLY = (
     "You answered before running any code, but the goal is about the kernel's variables ({names}). "

@@ -9,11 +9,14 @@ the step is what follows it (``split_thinking``).
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 __all__ = [
     "CODE_LANGUAGES", "Reply", "asks_user", "names_in", "parse_reply", "prose_of", "split_fences", "split_thinking",
+    "tool_call_in",
 ]
 
 CODE_LANGUAGES = frozenset({"", "python", "py", "python3", "ipython", "ipython3", "pycon"})
@@ -156,19 +159,110 @@ def split_thinking(text: str) -> tuple[str, str]:
     return "\n\n".join(t.strip("\n") for t in thoughts), rest
 
 
-# A reply that asks the user something: nobody can answer while a run goes on.
+# A reply that asks the user something: nobody can answer while a run goes on. Questions end with the question
+# mark of their script (Latin, CJK full-width, Arabic, Armenian, Ethiopic, Greek …) or ask for input in words.
+_QUESTION_MARKS = "?\uff1f\u061f\u055e\u1367\u2e2e\u2047\u2048\u2049\ufe56\u037e"
+_CLOSERS = " \t\r\n*_~)]}>\"'\u201d\u2019\u00bb\u203a\u300d\u300f\uff09\u3011\u3009\u300b"
+_GREEK_QUESTION = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff][^.!;]*;$")  # Greek writes "?" as ";"
 _ASKS = re.compile(
     r"\b(please (provide|specify|confirm|clarify|upload|share|tell me)|could you|can you (provide|share|clarify|tell)"
-    r"|would you like|do you want|let me know|what would you prefer)\b",
+    r"|would you like|do you want|let me know|what would you prefer"
+    r"|bitte (geben|teilen|nennen|bestätigen|sagen|laden) sie|(könnten|können) sie (mir|uns|bitte)"
+    r"|lassen sie (mich|uns) wissen|sag mir bescheid|pourriez-vous|veuillez (préciser|fournir|indiquer|confirmer)"
+    r"|dites-moi|faites-moi savoir|(podría|puede)s? (proporcionar|indicar|confirmar|aclarar|compartir|decirme)"
+    r"|por favor,? (proporcione|indique|confirme|aclare|comparta)|avísame|hágame saber"
+    r"|(poderia|pode) (fornecer|indicar|confirmar|esclarecer)|por favor,? (forneça|indique|confirme|esclareça)"
+    r"|me diga|avise-me|potresti (fornire|indicare|confermare|specificare)|per favore,? (fornisci|indica|conferma)"
+    r"|fammi sapere|(kunt u|kun je) (mij|me|aangeven|bevestigen)|laat (me|mij) weten"
+    r"|пожалуйста,? (уточните|укажите|предоставьте|подтвердите)|не могли бы вы|сообщите мне|дайте знать)\b"
+    r"|请(提供|告诉|确认|说明|指定|上传)|請(提供|告訴|確認|說明|指定)|您希望|你希望|能否提供|[吗嗎呢][。．]?$"
+    r"|教えてください|ご指定ください|ご確認ください|提供してください|いただけますか|(です|ます|ません|でしょう)か[。．]?$"
+    r"|알려\s?주세요|제공해\s?주세요|확인해\s?주세요|원하시나요|주시겠어요|(습니까|까요|나요)[.。]?$",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def asks_user(prose: str) -> bool:
-    """Return whether ``prose`` puts a question to the user (ends with "?" or asks for input)."""
+    """Return whether ``prose`` puts a question to the user, in any language: it ends with a question mark (of any
+    script, before closing quotes, brackets, emphasis or an emoji) or asks for input in words.
+
+    Examples
+    --------
+    >>> asks_user("¿Qué columna debo usar?"), asks_user("应该使用哪一列？"), asks_user("The mean is 4.2.")
+    (True, True, False)
+    """
     text = prose.strip()
-    return text.endswith("?") or bool(_ASKS.search(text))
+    end = len(text)
+    while end and (text[end - 1] in _CLOSERS or _decoration(text[end - 1])):
+        end -= 1
+    last = text[:end]
+    return (bool(last) and last[-1] in _QUESTION_MARKS) or bool(_GREEK_QUESTION.search(last)) \
+        or bool(_ASKS.search(last))
+
+
+def _decoration(char: str) -> bool:
+    """Return whether ``char`` may follow a question mark without ending the question: an emoji, a modifier."""
+    return unicodedata.category(char) in ("So", "Mn", "Cf") or (unicodedata.category(char) == "Sk" and char not in "`^")
+
+
+# A tool call instead of an action: markers of the tool-call formats models write when served without a tool
+# parser (Hermes/Qwen, Mistral, Llama 3.1, DeepSeek, Kimi, XML invokes), and tool-call JSON.
+_TOOL_MARKER = re.compile(
+    r"<\|?(?:tool_calls?|function_calls?|tool_use)\|?>|\[TOOL_CALLS\]|<\|python_tag\|>|<function=[\w.-]+>"
+    r"|<[|\uff5c]tool\u2581calls\u2581begin[|\uff5c]>|<\|tool_calls_section_begin\|>|<invoke name=\"",
+)
+_TOOL_NAME = re.compile(r'"name"\s*:\s*"(?P<json>[^"]{1,80})"|<function=(?P<fn>[\w.-]+)>|<invoke name="(?P<xml>[\w.-]+)"')
+
+
+def tool_call_in(reply: Reply) -> str | None:
+    """Return the tool ``reply`` calls instead of acting (its name, or ``"a tool"``), or ``None``.
+
+    A reply is a tool call when its body holds a tool-call marker, or when its code block, a JSON block or the
+    whole of its text is tool-call JSON (``{"name": …, "arguments": …}``, ``{"tool_calls": […]}``,
+    ``{"function": {"name": …}}``, or a list of them). Thinking is never looked at.
+    """
+    if reply.code is not None:
+        return _json_tool(reply.code, whole=True)
+    body = reply.body
+    marker = _TOOL_MARKER.search(body)
+    if marker is not None:
+        named = _TOOL_NAME.search(body, marker.start())
+        return next((n for n in named.groups() if n), "a tool") if named else "a tool"
+    for info, text, _ in split_fences(body):
+        found = _json_tool(text) if info in (None, "json", "tool_call", "tool_code") else None
+        if found is not None:
+            return found
+    return None
+
+
+def _json_tool(text: str, whole: bool = False) -> str | None:
+    """Return the tool named by the JSON in ``text`` (all of it when ``whole``, else its outermost braces)."""
+    text = text.strip()
+    start = 0 if whole else min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    end = len(text) if whole else max(text.rfind("}"), text.rfind("]")) + 1
+    if start < 0 or not text:
+        return None
+    try:
+        data = json.loads(text[start:end])
+    except ValueError:
+        return None
+    return _tool_name(data)
+
+
+def _tool_name(data: object) -> str | None:
+    if isinstance(data, list):
+        return next((name for name in map(_tool_name, data[:8]) if name), None)
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("tool_calls"), list):
+        return _tool_name(data["tool_calls"]) or "a tool"
+    function = data.get("function")
+    if isinstance(function, dict) and isinstance(function.get("name"), str):
+        return str(function["name"])
+    if isinstance(data.get("name"), str) and ("arguments" in data or "parameters" in data):
+        return str(data["name"])
+    return None
 
 
 def names_in(text: str, names: frozenset[str]) -> list[str]:

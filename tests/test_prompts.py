@@ -104,3 +104,19 @@ def test_prompt_history_is_flat_once_the_compaction_window_is_full() -> None:
     last = build_messages("system", first, steps, 100_000)
     assert "13 earlier step(s) omitted" in last[2].content and "part_1, part_2" in last[2].content
     assert last[-1].content.endswith("x" * 100)  # the newest step is in full
+
+
+def test_an_earlier_reply_is_re_sent_without_its_thinking_and_bounded() -> None:
+    from jupyter_autogpt.limits import REPLY_CHARS
+    from jupyter_autogpt.prompts import past_reply
+
+    assert past_reply("<think>secret plan</think>\nDo it.\n```python\nx = 1\n```") == "Do it.\n```python\nx = 1\n```"
+    assert past_reply("I was thinking\n</think>\nAnswer: 3") == "Answer: 3"
+    assert past_reply("plain reply") == "plain reply"
+    huge = "head " + "y" * 300_000 + " tail"
+    cut = past_reply(huge)
+    assert len(cut) <= REPLY_CHARS and cut.startswith("head") and cut.endswith("tail") and "characters" in cut
+    step = Step(1, "<think>" + "t" * 50_000 + "</think>ok\n```python\n" + "z = 1\n" * 20_000 + "```",
+                "z = 1\n" * 20_000, "out")
+    for compact in (False, True):
+        assert all(len(m.content) <= REPLY_CHARS + 200 for m in render_step(step, compact=compact))

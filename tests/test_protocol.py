@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from jupyter_autogpt.models.base import token_pieces
-from jupyter_autogpt.protocol import asks_user, names_in, parse_reply, prose_of, split_fences, split_thinking
+from jupyter_autogpt.protocol import (
+    asks_user,
+    names_in,
+    parse_reply,
+    prose_of,
+    split_fences,
+    split_thinking,
+    tool_call_in,
+)
 
 
 def test_the_first_python_block_is_the_action_and_the_rest_is_prose() -> None:
@@ -122,3 +130,85 @@ def test_thinking_tags_inside_code_are_just_code() -> None:
 def test_a_stray_closing_tag_after_code_errs_towards_not_running_it() -> None:
     parsed = parse_reply("Step.\n```python\nprint(1)\n```\n</think>\n")
     assert parsed.code is None and "print(1)" in parsed.thinking
+
+
+# -- a question in any language is a question ---------------------------------------------------------------
+
+QUESTIONS = [
+    "¿Qué columna contiene los ingresos?",  # Spanish
+    "Quelle colonne dois-je utiliser ?",  # French, a space before the mark
+    "Welche Datei soll ich laden? 🙂",  # German, an emoji after the mark
+    "Quale foglio devo usare?**",  # Italian, emphasis after the mark
+    "应该使用哪一列？",  # Chinese, full-width mark
+    "你想用哪个文件吗。",  # Chinese question particle, full stop
+    "どのファイルを使いますか。",  # Japanese: か。 ends a question
+    "어떤 열을 사용할까요?",  # Korean
+    "Какой столбец использовать?",  # Russian
+    "ما هو العمود المطلوب؟",  # Arabic question mark
+    "Ποια στήλη να χρησιμοποιήσω;",  # Greek: ";" is its question mark
+    "Bitte geben Sie den Dateipfad an.",  # German request, no mark
+    "Pourriez-vous préciser le fichier.",  # French request
+    "Por favor, indique la hoja que debo usar.",  # Spanish request
+    "请提供文件路径。",  # Chinese request
+    "ファイル名を教えてください。",  # Japanese request
+    "Пожалуйста, уточните имя файла.",  # Russian request
+    "Laat me weten welke kolom je bedoelt.",  # Dutch request
+]
+STATEMENTS = [
+    "La media es 4,2.", "平均值是4.2。", "Der Umsatz stieg um 12 %.", "Le total est de 42 €.", "合計は42です。",
+    "Средний доход 4,2.", "The ratio is 3:1;", "Die Werte könnten sie beeinflussen.", "Η μέση τιμή είναι 4.",
+    "매출은 42입니다.", "final: `x?`", "La empresa podría crecer.",
+]
+
+
+@pytest.mark.parametrize("prose", QUESTIONS)
+def test_a_question_in_another_language_is_a_question(prose: str) -> None:
+    assert asks_user(prose)
+
+
+@pytest.mark.parametrize("prose", STATEMENTS)
+def test_an_answer_in_another_language_is_not_a_question(prose: str) -> None:
+    assert not asks_user(prose)
+
+
+# -- tool calls are not actions ---------------------------------------------------------------------------
+
+CALL = '{"name": "python", "arguments": {"code": "df.describe()"}}'
+
+
+@pytest.mark.parametrize(
+    ("reply", "tool"),
+    [
+        (f"<tool_call>\n{CALL}\n</tool_call>", "python"),  # Hermes / Qwen without a tool parser
+        (f"I will run it.\n<tool_call>{CALL}</tool_call>", "python"),
+        (f"[TOOL_CALLS] [{CALL}]", "python"),  # Mistral
+        ('<|python_tag|>{"name": "run_code", "parameters": {"src": "1"}}', "run_code"),  # Llama 3.1
+        ('<function=execute>{"code": "print(1)"}</function>', "execute"),  # Llama 3.1 custom tools
+        ("<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>shell", "a tool"),  # DeepSeek
+        ('<function_calls><invoke name="bash"><parameter name="cmd">ls</parameter></invoke></function_calls>',
+         "bash"),
+        (CALL, "python"),  # bare tool-call JSON
+        (f"```json\n{CALL}\n```", "python"),
+        ('{"tool_calls": [{"id": "c1", "type": "function", "function": {"name": "calc", "arguments": "{}"}}]}', "calc"),
+        ('[{"name": "a", "arguments": {}}, {"name": "b", "arguments": {}}]', "a"),
+        (f"```python\n{CALL}\n```", "python"),  # tool-call JSON in a python block is no step either
+        ('<think>use a tool?</think>{"function": {"name": "lookup", "arguments": "{}"}}', "lookup"),
+    ],
+)
+def test_tool_calls_written_as_text_are_recognised(reply: str, tool: str) -> None:
+    assert tool_call_in(parse_reply(reply)) == tool
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The answer is 42.",
+        '```python\nconfig = {"name": "north", "arguments": 3}\nprint(config)\n```',  # a dict assignment: code
+        'The result is `{"name": "Alice", "age": 3}`.',
+        '```json\n{"mean": 4.2, "rows": 120}\n```',
+        "<think>I could emit <tool_call> here, but no.</think>\nThe total is 7.",  # only in the thinking
+        "Use `tool_calls` in the API to call functions.",
+    ],
+)
+def test_answers_and_code_are_not_tool_calls(reply: str) -> None:
+    assert tool_call_in(parse_reply(reply)) is None

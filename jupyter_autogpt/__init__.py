@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,10 @@ __all__ = ["__version__", "last_run", "load_ipython_extension", "summarize", "un
 
 if TYPE_CHECKING:
     from .types import Run
+
+# A library's log is the application's to show: without this, Python's last-resort handler would print an
+# internal error's traceback into the user's cell (the run's one-line error says where the traceback is).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def last_run() -> Run | None:

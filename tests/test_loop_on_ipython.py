@@ -168,3 +168,27 @@ def test_a_refused_step_never_reaches_the_executor_and_nothing_in_it_runs(ip) ->
     assert run.steps[0].observation.error_name == "Refused" and run.steps[0].flags == ("kernel",)
     assert "ran_before_refusal" not in ip.user_ns and "Nothing in this step ran" in run.steps[0].output
 
+
+
+def test_a_user_interrupt_right_after_final_answer_keeps_the_answer(ip) -> None:
+    import _thread
+    import threading
+
+    answered = threading.Event()
+    ip.user_ns["answered"] = answered
+
+    def interrupt_once_answered() -> None:  # the user presses Interrupt while the step is still busy
+        if answered.wait(30):
+            _thread.interrupt_main()
+
+    helper = threading.Thread(target=interrupt_once_answered, daemon=True)
+    helper.start()
+    src = "final_answer({'mean': 4.2})\nanswered.set()\nimport time\nwhile True:\n    time.sleep(0.01)"
+    agent, model = make_agent(ip, [code(src), code("final_answer('never asked')")])
+    events = list(agent.run("g"))
+    helper.join(30)
+    run = events[-1].run
+    assert run.status == "finished" and run.answer == {"mean": 4.2} and model.remaining == 1
+    assert run.steps[0].observation is not None and run.steps[0].observation.error_name == "KeyboardInterrupt"
+    assert any(isinstance(e, Noticed) and "the answer is kept" in e.message for e in events)
+    assert "final_answer" not in ip.user_ns  # the run still cleaned up after itself

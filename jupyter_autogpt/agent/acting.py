@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, replace
+from typing import Any, Protocol, runtime_checkable
 
 from .. import risk
 from ..errors import RunCancelled
@@ -17,7 +18,33 @@ from ..protocol import Reply
 from ..types import Observation, RunConfig, Step, Usage
 from .approvals import Approver, decide
 
-__all__ = ["Action"]
+__all__ = ["Action", "AnswerRecord", "answer_given"]
+
+#: What a step that answered and was then interrupted reads as (its code did not run to the end).
+INTERRUPTED_AFTER_ANSWER = "KeyboardInterrupt: interrupted after final_answer() was called; the answer is kept"
+
+
+@runtime_checkable
+class AnswerRecord(Protocol):
+    """The ``final_answer`` calls of an executor's latest ``run`` (kept when that run raised ``KeyboardInterrupt``).
+
+    An executor that has one as its ``answer`` attribute lets a step interrupted right after it answered keep
+    the answer (``IPythonExecutor`` and ``ScriptedExecutor`` do); one without it loses that answer, nothing else.
+    """
+
+    @property
+    def answered(self) -> bool: ...
+
+    @property
+    def last(self) -> Any: ...
+
+
+def answer_given(executor: Executor) -> tuple[bool, Any]:
+    """Return whether the executor's latest ``run`` called ``final_answer``, and the last value it gave."""
+    record = getattr(executor, "answer", None)
+    if isinstance(record, AnswerRecord) and record.answered:
+        return True, record.last
+    return False, None
 
 
 @dataclass(frozen=True)
@@ -70,13 +97,25 @@ class Action:
         return Noticed(index, f"step {index} ran with risk flags: {described} (--policy auto; "
                               "%autogpt undo restores rebound or deleted variables)", "warning")
 
+    def _execute(self, index: int, code: str, timeout: float | None) -> Generator[Event, None, Observation]:
+        """Run ``code``; an interrupt after the step called ``final_answer`` keeps the answer and ends the run."""
+        try:
+            return self.executor.run(code, timeout=timeout)
+        except KeyboardInterrupt:
+            answered, answer = answer_given(self.executor)
+            if not answered:
+                raise
+        yield Noticed(index, f"step {index} was interrupted after it called final_answer(); the answer is kept",
+                      "warning")
+        return Observation(error=INTERRUPTED_AFTER_ANSWER, error_name="KeyboardInterrupt", answered=True, answer=answer)
+
     def _run(
         self, index: int, code: str, assessment: risk.Assessment, timeout: float | None, notes: list[str]
     ) -> Generator[Event, None, Observation]:
         if assessment.refusal is not None:  # a refused step never reaches the executor: its refusal is its observation
             obs = Observation(error=assessment.refusal, error_name="Refused")
         else:
-            obs = self.executor.run(code, timeout=timeout)
+            obs = yield from self._execute(index, code, timeout)
         if obs.changed:
             described = self.executor.describe(obs.changed, changed_variables_chars(self.config.context_chars))
             if described:

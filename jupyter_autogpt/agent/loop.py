@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Generator, Iterator
 
@@ -22,12 +21,12 @@ from ..models.base import Model
 from ..prompts import SYSTEM_PROMPT, first_message, with_repeat_note
 from ..protocol import parse_reply
 from ..types import Run, RunConfig, Step
-from .acting import Action
+from .acting import Action, answer_given
 from .approvals import Approver
 from .budgets import Budgets, check_repeats
 from .model_retry import ask
 from .reasks import Reasks
-from .state import Conversation, RunState
+from .state import Conversation, RunState, internal_error
 
 __all__ = ["Agent", "run_to_completion"]
 
@@ -87,16 +86,17 @@ class Agent:
             started = True
             self.executor.start()
             yield from self._loop(state)
-        except (KeyboardInterrupt, RunCancelled) as exc:
+        except KeyboardInterrupt as exc:
+            self._interrupted(state, exc)
+        except RunCancelled as exc:
             state.end("interrupted", str(exc) or "interrupted by the user")
         except BudgetExceeded as exc:
             state.end("max_steps", str(exc))
         except AutoGPTError as exc:
             state.end("failed", str(exc))
-        except Exception as exc:  # a bug of ours or of a backend: the run ends, its transcript survives
-            log.exception("agent run failed")
-            trace = "".join(traceback.format_exception(exc)[-3:])
-            state.end("failed", f"internal error: {type(exc).__name__}: {exc}\n{trace}")
+        except Exception as exc:  # a bug of ours or of a backend: one line for the cell, the traceback to the log
+            log.error("agent run %s failed", state.run_id, exc_info=exc)
+            state.end("failed", internal_error(exc))
         finally:
             if started:
                 self._stop_executor(state)
@@ -107,6 +107,14 @@ class Agent:
             except KeyboardInterrupt:  # the answer is in: an interrupt while it is shown changes nothing
                 log.debug("interrupt while the final answer was shown; the run is kept as finished")
         yield RunFinished(run)
+
+    def _interrupted(self, state: RunState, exc: KeyboardInterrupt) -> None:
+        """End the run after the user's interrupt, keeping an answer the last step gave just before it."""
+        answered, answer = answer_given(self.executor)
+        if answered:
+            state.end("finished", answer=answer)
+        else:
+            state.end("interrupted", str(exc) or "interrupted by the user")
 
     def _stop_executor(self, state: RunState) -> None:
         """Stop the executor; an interrupt during the stop gets one more try (the namespace must be restored)."""
@@ -163,18 +171,18 @@ class Agent:
         """Run step ``index``: ask, then act or answer; return the step, or ``None`` after a corrective re-ask."""
         text, usage, seconds = yield from ask(self.model, conversation, state, budgets, index, self.clock)
         reply = parse_reply(text)
-        if not text.strip():
-            conversation.correction = reasks.empty()
-            yield Noticed(index, "the model sent an empty reply; asking again", "retry")
+        unusable = reasks.unusable(reply)
+        if unusable is not None:
+            what, conversation.correction = unusable
+            yield Noticed(index, f"the model sent {what}; asking again", "retry")
             return None
-        reasks.usable()
         if reply.code is None:
             correction = reasks.prose(reply, state.steps)
             if correction is not None:
                 conversation.correction = correction
                 yield Noticed(index, "the model replied without code too early; asking it to go on", "retry")
                 return None
-            state.end("finished", answer=reply.prose or text.strip())
+            state.end("finished", answer=reply.prose or reply.body.strip())
             return Step(index=index, reply=text, usage=usage, model_seconds=seconds)
         step = yield from self.action.act(index, reply, usage, seconds, budgets.step_timeout(self.clock()))
         if step.observation is not None and step.observation.answered:

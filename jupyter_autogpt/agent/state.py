@@ -10,12 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..limits import cut_middle, overflow_message_chars
+from ..limits import RUN_ERROR_CHARS, clip, cut_middle, overflow_message_chars
 from ..prompts import build_messages
 from ..redaction import redact
 from ..types import Message, Run, RunConfig, RunStatus, Step, Usage
 
-__all__ = ["Conversation", "RunState"]
+__all__ = ["Conversation", "RunState", "internal_error", "one_line"]
+
+#: Where an internal error's traceback goes (``logging.getLogger("jupyter_autogpt")``), never into the cell.
+LOGGER = "jupyter_autogpt"
+
+
+def one_line(text: str, limit: int = RUN_ERROR_CHARS) -> str:
+    """Return ``text`` on one line (whitespace runs, newlines included, become one space), clipped to ``limit``."""
+    return clip(" ".join(text.split()), limit)
+
+
+def internal_error(exc: BaseException) -> str:
+    """Return the run's error for a bug (ours or a backend's): its type and first line, and where the rest is."""
+    lines = str(exc).strip().splitlines()
+    said = f": {lines[0]}" if lines else ""
+    return one_line(f"internal error: {type(exc).__name__}{said}", RUN_ERROR_CHARS - 80) + (
+        f" (a bug: the traceback is in the {LOGGER!r} log)")
 
 
 @dataclass
@@ -93,6 +109,6 @@ class RunState:
             config=self.config,
             started_at=self.started_wall,
             duration=duration,
-            error=redact(self.error) if self.error else None,
+            error=one_line(redact(self.error)) if self.error else None,
             messages=tuple(self.messages),
         )

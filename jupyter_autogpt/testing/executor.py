@@ -2,8 +2,9 @@
 observations, and records what the loop asked it to run.
 
 It behaves like the kernel's executor where the loop can tell: the last expression's value comes back as the
-result, printed text as stdout/stderr, an exception as its traceback, ``final_answer(value)`` ends the run,
-and ``changed`` names the variables a step rebound. It has no timeouts, display hooks or undo.
+result, printed text as stdout/stderr, an exception as its traceback, ``final_answer(value)`` ends the run
+(its calls are recorded in ``answer``, kept when a ``KeyboardInterrupt`` ends the step), and ``changed`` names
+the variables a step rebound. It has no timeouts, display hooks or undo.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import traceback
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from typing import Any, Union
 
+from ..execution.final_answer import FinalAnswer
 from ..execution.summaries import describe as describe_names
 from ..execution.summaries import overview as namespace_overview
 from ..execution.variables import is_small
@@ -44,6 +46,8 @@ class ScriptedExecutor:
         The code of every ``run`` call and the timeout it was given, in order.
     started, stopped
         How many times the loop started and stopped the executor.
+    answer
+        The ``final_answer`` calls of the latest executed step (``answered``, ``last``), as the loop reads them.
     """
 
     def __init__(
@@ -56,28 +60,19 @@ class ScriptedExecutor:
         self.codes: list[str] = []
         self.timeouts: list[float | None] = []
         self.started = self.stopped = 0
-        self._answers: list[Any] = []
-        self._saved: tuple[bool, Any] = (False, None)
+        self.answer = FinalAnswer()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Bind ``final_answer`` in the namespace, remembering a binding the user had."""
         self.started += 1
-        self._saved = ("final_answer" in self.namespace, self.namespace.get("final_answer"))
-        self.namespace["final_answer"] = self._final_answer
+        self.answer.bind(self.namespace)
 
     def stop(self) -> None:
         """Restore the user's ``final_answer``, or remove ours."""
         self.stopped += 1
-        had, value = self._saved
-        if had:
-            self.namespace["final_answer"] = value
-        elif self.namespace.get("final_answer") == self._final_answer:
-            del self.namespace["final_answer"]
-
-    def _final_answer(self, value: Any = None) -> None:
-        self._answers.append(value)
+        self.answer.unbind(self.namespace)
 
     # -- the namespace -----------------------------------------------------------------------------------
 
@@ -110,7 +105,7 @@ class ScriptedExecutor:
 
     def _execute(self, code: str) -> Observation:
         before = {n: id(v) for n, v in self.namespace.items()}
-        self._answers.clear()
+        self.answer.clear()
         out, err = io.StringIO(), io.StringIO()
         started = time.monotonic()
         result, error, error_name = None, None, None
@@ -123,8 +118,8 @@ class ScriptedExecutor:
         changed = tuple(n for n, v in self.namespace.items() if before.get(n) != id(v) and n != "final_answer")
         return Observation(
             stdout=out.getvalue(), stderr=err.getvalue(), result=result, error=error, error_name=error_name,
-            duration=time.monotonic() - started, answered=bool(self._answers),
-            answer=self._answers[-1] if self._answers else None, changed=changed,
+            duration=time.monotonic() - started, answered=self.answer.answered, answer=self.answer.last,
+            changed=changed,
         )
 
 

@@ -165,3 +165,32 @@ def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read it"):
         dataset.export(tmp_path / "d.jsonl", [tmp_path / "x.json"])
     assert not (tmp_path / "d.jsonl").exists()
+
+
+def test_the_magic_exports_this_kernels_runs(ip, replies_file, tmp_path: Path) -> None:
+    from IPython.core.error import UsageError
+
+    from jupyter_autogpt import last_run
+    from jupyter_autogpt.learn.commands import is_command
+
+    first = replies_file(code("print(6 * 7)"), code("final_answer(42)"), name="a.json")
+    second = replies_file(code("final_answer('x')"), name="b.json")
+    ip.run_cell(f"%autogpt --model replay:{first} What is six times seven.")
+    ip.run_cell(f"%autogpt --model replay:{second} Say x.")
+    recorded = tmp_path / "recorded.json"
+    latest = last_run()
+    assert latest is not None and latest.goal == "Say x."
+    transcript.export(latest, recorded)
+    report = ip.run_line_magic("autogpt", f"dataset export {tmp_path / 'd.jsonl'} --validation 0")
+    assert report.runs >= 2 and Path(report.train).is_file()
+    goals = [json.loads(line)["messages"][1]["content"] for line in Path(report.train).read_text().splitlines()]
+    assert any("six times seven" in g for g in goals) and any("Say x." in g for g in goals)
+    only = ip.run_line_magic("autogpt", f"dataset export {tmp_path / 'e.jsonl'} --runs {recorded} --validation 0")
+    assert only.runs == 1
+    with pytest.raises(UsageError, match=r"use a \.jsonl path"):
+        ip.run_line_magic("autogpt", f"dataset export {tmp_path / 'd.csv'}")
+    with pytest.raises(UsageError, match="--min-steps: invalid int value"):
+        ip.run_line_magic("autogpt", f"dataset export {tmp_path / 'd.jsonl'} --min-steps many")
+    # Only the exact forms are subcommands: any other line stays a goal.
+    assert not is_command("dataset of sales: which region sells most?")
+    assert not is_command("finetune the plot's colours")

@@ -183,3 +183,16 @@ def test_the_command_line_trains_an_adapter(base: Path, data: Path, tmp_path: Pa
     assert "fine-tuned: 2/2 steps on 8 examples" in done.stdout and f"+adapter:{out.resolve()}" in done.stdout
     bad = subprocess.run([*cmd[:5], "--rank", "zero"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "invalid int value: 'zero'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_magic_fine_tunes_and_the_adapter_runs_the_agent(ip, base: Path, data: Path, tmp_path: Path) -> None:
+    from IPython.core.error import UsageError
+
+    out = tmp_path / "magic"
+    result = ip.run_line_magic(
+        "autogpt", f"finetune transformers:{base} {data} --output {out} --max-steps 3 --lr 2e-2 --rank 4 --no-progress")
+    assert result.status == "finished" and result.steps == 3 and "use it: --model transformers:" in str(result)
+    run = ip.run_cell(f"%autogpt --model {result.model_id} --max-steps 1 Compute the answer.").result
+    assert run.model == result.model_id and run.status in ("finished", "max_steps") and run.steps
+    with pytest.raises(UsageError, match="the following arguments are required: --output"):
+        ip.run_line_magic("autogpt", f"finetune {base} {data}")

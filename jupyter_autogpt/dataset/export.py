@@ -80,6 +80,9 @@ class ExportReport:
             line += f"; {len(self.skipped)} passed over ({'; '.join(reasons[:3])})"
         return line
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
 
 def companions(path: str | Path) -> tuple[Path, Path]:
     """Return the validation and manifest files that go with training file ``path``."""

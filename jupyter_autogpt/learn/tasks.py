@@ -96,14 +96,12 @@ def parse_tasks(text: str) -> list[Task]:
 
 def check_refusal(check: str, names: frozenset[str] = frozenset()) -> str | None:
     """Return why the check code may not run (it would touch files, processes, the network ...), or None."""
-    from .. import policy
+    from ..risk import FLAGS, assess
 
-    refused = policy.refusal(check)
-    if refused is not None:
-        return f"the check would {refused[0]}"
-    flags = _FORBIDDEN.intersection(policy.analyze(check, names))
-    if flags:
-        return "the check " + ", ".join(sorted(policy.FLAGS[f] for f in flags))
+    found = assess(check, names)
+    flags = _FORBIDDEN.intersection(found.flags)
+    if found.refusal is not None or flags:
+        return "the check " + ", ".join(sorted(FLAGS[f] for f in flags or {"kernel"}))
     try:
         compile(check, "<check>", "exec")
     except SyntaxError as exc:

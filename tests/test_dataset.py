@@ -15,7 +15,8 @@ from jupyter_autogpt.limits import TRAINING_MESSAGE_CHARS
 from jupyter_autogpt.session import Session
 from jupyter_autogpt.testing import ScriptedModel
 from jupyter_autogpt.types import Message, Run, RunConfig
-from jupyter_autogpt.ui import transcript
+from jupyter_autogpt import transcript
+from jupyter_autogpt.ui.export import write
 from support.kernels import code
 
 SECRET = "sk-test-" + "Vb3Nq8Zr1Lp6Xw4Tc9Hm2Jd"
@@ -127,8 +128,8 @@ def test_sources_files_folders_notebooks_deduplicated(shell: InteractiveShell, t
     other, _ = scripted(shell, [code("final_answer(8)")], goal="Eight.")
     folder = tmp_path / "recordings"
     (folder / ".ipynb_checkpoints").mkdir(parents=True)
-    transcript.export(run, folder / "a.json")
-    transcript.export(run, folder / ".ipynb_checkpoints" / "a-checkpoint.json")
+    write(run, folder / "a.json")
+    write(run, folder / ".ipynb_checkpoints" / "a-checkpoint.json")
     (folder / "settings.json").write_text('{"theme": "dark"}')
     nb = nbformat.v4.new_notebook()
     output = nbformat.v4.new_output("display_data", data={transcript.MIME_TYPE: transcript.to_dict(other)})
@@ -180,7 +181,7 @@ def test_the_magic_exports_this_kernels_runs(ip, replies_file, tmp_path: Path) -
     recorded = tmp_path / "recorded.json"
     latest = last_run()
     assert latest is not None and latest.goal == "Say x."
-    transcript.export(latest, recorded)
+    write(latest, recorded)
     report = ip.run_line_magic("autogpt", f"dataset export {tmp_path / 'd.jsonl'} --validation 0")
     assert report.runs >= 2 and Path(report.train).is_file()
     goals = [json.loads(line)["messages"][1]["content"] for line in Path(report.train).read_text().splitlines()]

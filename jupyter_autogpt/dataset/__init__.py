@@ -48,7 +48,7 @@ def collect(sources: Iterable[Any]) -> tuple[list[Recorded], list[Problem]]:
         elif isinstance(item, dict):
             found.append(Recorded(item, f"transcript {number}"))
         elif hasattr(item, "steps") and hasattr(item, "goal"):
-            from ..ui.transcript import to_dict
+            from ..transcript import to_dict
 
             found.append(Recorded(to_dict(item), f"run {getattr(item, 'id', '') or number}"))
         else:

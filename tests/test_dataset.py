@@ -9,13 +9,12 @@ import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from jupyter_autogpt import dataset
+from jupyter_autogpt import dataset, transcript
 from jupyter_autogpt.errors import ConfigError
 from jupyter_autogpt.limits import TRAINING_MESSAGE_CHARS
 from jupyter_autogpt.session import Session
 from jupyter_autogpt.testing import ScriptedModel
 from jupyter_autogpt.types import Message, Run, RunConfig
-from jupyter_autogpt import transcript
 from jupyter_autogpt.ui.export import write
 from support.kernels import code
 

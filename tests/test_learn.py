@@ -97,3 +97,18 @@ def test_bad_input_gets_a_clear_error(tmp_path: Path) -> None:
     unsafe = [Task("List files.", "files", "import os\nanswer = os.remove('x')")]
     with pytest.raises(ConfigError, match="no usable question"):
         learn.generate({"sales": SALES}, teacher="openai:gpt-4o-mini", tasks=unsafe, output=tmp_path)
+
+
+def test_gain_passes_local_models_to_the_harness_by_absolute_path(tmp_path: Path, monkeypatch) -> None:
+    from jupyter_autogpt.learn.gain import _absolute, table
+
+    (tmp_path / "base").mkdir()
+    (tmp_path / "adapter").mkdir()
+    monkeypatch.chdir(tmp_path)
+    # The harness starts each task's kernel in a scratch folder, where a relative path would point nowhere.
+    assert _absolute("transformers:base+adapter:adapter") == f"transformers:{tmp_path / 'base'}+adapter:{tmp_path / 'adapter'}"
+    assert _absolute("transformers:org/model+adapter:adapter") == f"transformers:org/model+adapter:{tmp_path / 'adapter'}"
+    assert _absolute("openai:gpt-4o-mini") == "openai:gpt-4o-mini"
+    reports = {"base": {"accuracy": 0.5, "tasks": [{"id": 1, "correct": True}, {"id": 2, "correct": False}]},
+               "tuned": {"accuracy": 1.0, "tasks": [{"id": 1, "correct": True}, {"id": 2, "correct": True}]}}
+    assert table(reports).splitlines()[2:] == ["| 1 | ✔ | ✔ |", "| 2 | ✘ | ✔ |", "| accuracy | **50%** | **100%** |"]

@@ -48,6 +48,16 @@ class Comparison:
         p.text(self.table)
 
 
+def _absolute(model: str) -> str:
+    """Return ``model`` with local paths made absolute: the harness runs each task in a scratch folder."""
+    provider, sep, name = model.partition(":")
+    if provider != "transformers" or not sep:
+        return model
+    base, marker, adapter = name.partition("+adapter:")
+    parts = [str(Path(p).expanduser().resolve()) if p and Path(p).expanduser().exists() else p for p in (base, adapter)]
+    return f"{provider}:{parts[0]}" + (f"{marker}{parts[1]}" if marker else "")
+
+
 def evaluate(tasks: str | Path, model: str, report: str | Path, *, args: Sequence[str] = (),
              env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Score ``model`` on the task folder ``tasks`` with the accuracy harness; return its JSON report.
@@ -61,7 +71,8 @@ def evaluate(tasks: str | Path, model: str, report: str | Path, *, args: Sequenc
         raise ConfigError("the accuracy harness (python -m jupyter_autogpt.eval) is not part of this installation")
     out = Path(report)
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "jupyter_autogpt.eval", str(tasks), "--model", model, "--report", str(out), *args]
+    cmd = [sys.executable, "-m", "jupyter_autogpt.eval", str(tasks), "--model", _absolute(model), "--report", str(out),
+           *args]
     done = subprocess.run(cmd, capture_output=True, text=True, env=dict(env) if env is not None else None)
     if not out.is_file():
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]

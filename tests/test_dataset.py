@@ -21,9 +21,10 @@ from support.kernels import code
 SECRET = "sk-test-" + "Vb3Nq8Zr1Lp6Xw4Tc9Hm2Jd"
 
 
-@pytest.fixture(scope="module")
-def shell() -> InteractiveShell:
-    return InteractiveShell.instance()
+@pytest.fixture
+def shell(ip) -> InteractiveShell:
+    """Return the real shell; the names a test's runs leave behind are removed after it (``ip``)."""
+    return ip
 
 
 def scripted(shell: InteractiveShell, replies: list[str], goal: str = "Describe the prices.",

@@ -14,7 +14,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .cli import parse
 
     args = sys.argv[1:] if argv is None else list(argv)
-    if not args or args[0] in ("-h", "--help"):
+    if not args or "-h" in args or "--help" in args:
         from .cli import parser
 
         parser().print_help()

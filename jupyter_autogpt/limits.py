@@ -18,6 +18,8 @@ What a run keeps in memory and in saved notebooks: ``CAPTURE_CHARS`` per capture
 payloads up to ``RICH_CHARS``. What the views show: ``VIEW_OUTPUT_CHARS`` of a step's output (HTML), and
 ``TEXT_OUTPUT_LINES`` lines in a terminal. The answer's representation: ``ANSWER_REPR_CHARS``.
 
+What a training example holds (``jupyter_autogpt.dataset``): each message up to ``TRAINING_MESSAGE_CHARS``.
+
 The namespace overview has its own budget (``--context-chars``), split by ``execution.summaries``.
 A local model's token window is fitted in ``models.transformers`` (tokens, not characters).
 """
@@ -40,6 +42,7 @@ __all__ = [
     "RUN_ERROR_CHARS",
     "STEP_OUTPUT_CHARS",
     "TEXT_OUTPUT_LINES",
+    "TRAINING_MESSAGE_CHARS",
     "VIEW_ERROR_CHARS",
     "VIEW_OUTPUT_CHARS",
     "changed_variables_chars",
@@ -102,6 +105,13 @@ HEADER_GOAL_CHARS = 160
 RUN_ERROR_CHARS = 500
 #: The answer's ``repr`` wherever it is shown or saved (the object itself stays whole in ``run.answer``).
 ANSWER_REPR_CHARS = 2_000
+
+# -- what training data holds ------------------------------------------------------------------------------------
+
+#: One message of an exported training example. The loop already bounds what the model reads (an observation to
+#: ``STEP_OUTPUT_CHARS``, the overview to ``--context-chars``); this bounds hand-edited or unusual transcripts.
+#: An assistant reply cut to fit is kept as context but not trained on (the model never wrote the cut text).
+TRAINING_MESSAGE_CHARS = 32_000
 
 #: The longest note ``cut_middle`` inserts; below ``_NOTE_ROOM + 56`` characters it cuts at the end instead.
 _NOTE_ROOM = 64

@@ -101,10 +101,22 @@ class AutoGPTMagics(Magics):
             %autogpt last                # the last run again
             %autogpt help                # this manual
 
+            %autogpt dataset export runs.jsonl [--runs PATH|kernel ...] [--only-finished] [--min-steps N]
+                                         # this kernel's runs (or --runs) as fine-tuning data
+            %autogpt finetune BASE runs.jsonl --output adapter/   # LoRA; then --model transformers:BASE+adapter:adapter/
+
         Only these exact forms are subcommands; any other line is a goal (``%autogpt help me plot x``).
 
         Environment: OPENAI_API_KEY, OPENAI_BASE_URL, AUTOGPT_MODEL.
         """
+        if cell is None and line.split(maxsplit=1)[:1] in (["dataset"], ["finetune"]):
+            from .learn import commands  # the learning subcommands live there; imported only when asked for
+
+            if commands.is_command(line):
+                try:
+                    return commands.run_command(line, getattr(self, "recordings", None) or None)
+                except AutoGPTError as exc:
+                    raise UsageError(str(exc)) from None
         if cell is None:
             subcommand = _subcommand_of(line)
             if subcommand is not None:

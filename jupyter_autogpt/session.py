@@ -5,6 +5,7 @@ The one module that imports concrete pieces of every layer.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +23,12 @@ from .ui.text import TextRenderer
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["Session", "last_run", "last_undo"]
+__all__ = ["Session", "last_run", "last_undo", "runs"]
 
 _last: Run | None = None
+#: This kernel's latest runs, oldest first (``%autogpt dataset export`` reads them); bounded, as answers can be big.
+KEPT_RUNS = 100
+_runs: deque[Run] = deque(maxlen=KEPT_RUNS)
 #: The latest run's executor: its undo log outlives the magics instance (``%reload_ext`` keeps it reachable).
 _last_executor: IPythonExecutor | None = None
 
@@ -32,6 +36,11 @@ _last_executor: IPythonExecutor | None = None
 def last_run() -> Run | None:
     """Return the latest run of this kernel, or ``None`` before the first."""
     return _last
+
+
+def runs() -> list[Run]:
+    """Return this kernel's runs (at most ``KEPT_RUNS``, the latest), oldest first."""
+    return list(_runs)
 
 
 def last_undo() -> Callable[[], UndoReport] | None:
@@ -104,6 +113,7 @@ class Session:
         )
         run = drive(agent.run(goal), renderers, stop)
         _last = run
+        _runs.append(run)
         return run
 
     def _approver(self, renderers: Sequence[Renderer]) -> Callable[[CodeProposed], Decision] | None:

@@ -154,6 +154,17 @@ def _json_answer(run: Run) -> Any:
     return run.answer
 
 
+def _prompt(run: Run) -> dict[str, str] | None:
+    """Return the system prompt and first message the model read (the head of every request), if any was sent.
+
+    With the steps, they are what ``jupyter_autogpt.dataset`` needs to rebuild each request the model answered.
+    """
+    head = run.messages[:2]
+    if len(head) < 2 or head[0].role != "system" or head[1].role != "user":
+        return None
+    return {"system": head[0].content, "first": head[1].content}
+
+
 def to_dict(run: Run) -> dict[str, Any]:
     """Return ``run`` as a versioned transcript (``schema/run.schema.json``), with secrets redacted."""
     data = {
@@ -173,6 +184,8 @@ def to_dict(run: Run) -> dict[str, Any]:
         "duration": round(run.duration, 4) if math.isfinite(run.duration) else 0.0,
         "steps": [step_dict(s) for s in run.steps],
     }
+    if prompt := _prompt(run):
+        data["prompt"] = prompt
     redacted: dict[str, Any] = redact_data(data)
     return redacted
 

@@ -54,6 +54,7 @@ class LoadSpec:
     device_map: str | None = None
     quantize: str | None = None
     local_only: bool = False
+    adapter: str | None = None
 
 
 @dataclass
@@ -171,6 +172,10 @@ def _load_uncached(spec: LoadSpec) -> Loaded:
         raise ConfigError(f"cannot load {spec.source!r} with transformers {transformers.__version__}: {exc}") from None
     if "device_map" not in placement:
         model.to(spec.device)
+    if spec.adapter is not None:  # on the device already, so merging runs there
+        from ._hf_adapter import attach
+
+        model = attach(model, spec.adapter, merge=spec.quantize is None)
     model.eval()
     return Loaded(model, tokenizer, spec.device)
 

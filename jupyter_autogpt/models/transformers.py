@@ -1,7 +1,8 @@
 """Local chat models with Hugging Face transformers, on a GPU when one is present.
 
 ``--model transformers:NAME_OR_PATH`` takes a folder saved by ``save_pretrained`` or a hub id (loaded from the
-local cache, or the hub when it is reachable). torch and transformers are imported when a model is built,
+local cache, or the hub when it is reachable); ``transformers:NAME_OR_PATH+adapter:FOLDER`` adds a LoRA
+adapter (``models._hf_adapter``). torch and transformers are imported when a model is built,
 never when this module is imported. Loaded models stay in a per-process cache until ``unload()``.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError, ModelBackendError, ModelContextError
 from ..types import GenerationSettings, Message, Usage
-from . import _hf_load
+from . import _hf_adapter, _hf_load
 from ._hf_generate import Detokenizer, StopScanner, generate_tokens
 from .base import Chunk, Deadline
 
@@ -35,7 +36,8 @@ class TransformersModel:
     Parameters
     ----------
     name
-        A model folder (``save_pretrained`` output) or a hub id such as ``Qwen/Qwen2.5-1.5B-Instruct``.
+        A model folder (``save_pretrained`` output) or a hub id such as ``Qwen/Qwen2.5-1.5B-Instruct``, maybe
+        followed by ``+adapter:FOLDER``: a peft LoRA adapter (``python -m jupyter_autogpt.finetune``) applied to it.
     device
         ``cpu``, ``cuda``, ``cuda:1``, ``mps``; default the best present (cuda > mps > cpu).
     dtype
@@ -80,10 +82,12 @@ class TransformersModel:
         request_timeout: float | None = None,
     ) -> None:
         torch, _ = _hf_load.import_stack()
-        source, local_only = _hf_load.locate(name)
+        base, adapter = _hf_adapter.split(name)
+        source, local_only = _hf_load.locate(base)
         where = _hf_load.pick_device(torch, device)
         self._spec = _hf_load.LoadSpec(
-            source, where, _hf_load.pick_dtype(torch, dtype, where), device_map, quantize, local_only
+            source, where, _hf_load.pick_dtype(torch, dtype, where), device_map, quantize, local_only,
+            _hf_adapter.locate(adapter) if adapter else None,
         )
         self._pinned: _hf_load.Loaded | None = None
         self._setup(name, fast=fast, max_new_tokens=max_new_tokens, top_p=top_p, seed=seed,

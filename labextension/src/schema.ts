@@ -75,6 +75,8 @@ export interface IRunTranscript {
   started_at?: number;
   duration: number;
   steps: IStep[];
+  /** The head of every request: the system prompt and the first message (read by jupyter_autogpt.dataset). */
+  prompt?: { system: string; first: string };
 }
 
 /** Return whether `value` is a transcript this version can read (format, version and required keys). */

@@ -98,19 +98,21 @@ def build_random_model(
     *,
     chat_template: str | None = CHATML_TEMPLATE,
     seed: int = 0,
+    corpus: Iterable[str] = CORPUS,
+    vocab_size: int = 400,
     **config: Any,
 ) -> Path:
     """Save a tiny random-weight chat model (``arch`` "llama" or "qwen2") in ``folder`` and return the folder.
 
-    ``config`` overrides the model config (``hidden_size``, ``max_position_embeddings`` ...). Random weights
-    may emit EOS at once: pass ``min_new_tokens`` when a test needs output.
+    ``config`` overrides the model config (``hidden_size``, ``max_position_embeddings`` ...); the tokenizer is
+    trained on ``corpus``. Random weights may emit EOS at once: pass ``min_new_tokens`` when a test needs output.
     """
     _offline()
     import torch
     from transformers import AutoModelForCausalLM
 
     folder = Path(folder)
-    tokenizer = build_tokenizer(chat_template=chat_template)
+    tokenizer = build_tokenizer(corpus, vocab_size, chat_template=chat_template)
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(_config(arch, tokenizer, **config))
     model.generation_config.pad_token_id = tokenizer.pad_token_id

@@ -1,7 +1,8 @@
 """HTML pieces shared by the live widget view and the static transcript it leaves behind.
 
-Pure functions of values: code highlighted with pygments when importable, a small Markdown converter (or the
-``markdown`` package when installed), observations with their images and tables, and the header with its cost.
+Pure functions of values: code highlighted with pygments when importable, a small Markdown converter, a
+reply's thinking (collapsed) and prose, observations with their images and tables, and the header with its
+cost. Every piece that holds model or step text leaves through ``sanitize.clean``; every text is bounded.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ from typing import Any
 
 from .. import pricing
 from ..events import RunStarted
-from ..limits import VIEW_ERROR_CHARS, VIEW_OUTPUT_CHARS, cut_middle
-from ..protocol import prose_of, split_fences
+from ..limits import HEADER_GOAL_CHARS, VIEW_ERROR_CHARS, VIEW_OUTPUT_CHARS, clip, cut_middle
+from ..protocol import parse_reply, split_fences, split_thinking
+from ..redaction import redact
 from ..types import ImageData, Observation, Run, Step, Usage
+from .sanitize import clean
 
-__all__ = ["code_html", "header_html", "markdown_html", "observation_html", "run_html"]
+__all__ = [
+    "code_html", "header_html", "markdown_html", "observation_html", "reply_html", "run_html", "streaming_html",
+    "thinking_html",
+]
 
 MONO = "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
 PRE = f"margin: 4px 0; padding: 6px 8px; white-space: pre-wrap; word-break: break-word; {MONO}"
-BOX = "background: var(--jp-layout-color2, #f5f5f5); border-radius: 4px;"
+BOX = "background-color: var(--jp-layout-color2, #f5f5f5); border-radius: 4px;"
 _STATUS_COLORS = {"running": "#1976d2", "finished": "#2e7d32", "interrupted": "#ef6c00", "stopping…": "#ef6c00"}
 
 
@@ -58,7 +64,7 @@ _BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
 
 
 def _inline(text: str) -> str:
-    out = html.escape(text, quote=False)
+    out = html.escape(text)  # quotes too: a URL must never close the attribute it is written into
     for pattern, repl in _INLINE:
         out = pattern.sub(repl, out)
     return out
@@ -82,15 +88,39 @@ def _blocks(text: str) -> str:
 
 
 def markdown_html(text: str) -> str:
-    """Return Markdown ``text`` as escaped HTML (a small converter: the same output wherever it runs).
+    """Return Markdown ``text`` as sanitised HTML (a small converter: the same output wherever it runs).
 
     Handles fenced code (highlighted), headings, lists, paragraphs, bold, italics, inline code and links;
-    raw HTML in the text is shown as text, never rendered.
+    raw HTML in the text is shown as text, never rendered, and the result passes the sanitiser.
     """
     parts = []
     for info, body, _ in split_fences(text):  # the protocol's fence grammar: ``` or ~~~, three or more
         parts.append(_blocks(body) if info is None else code_html(body.rstrip("\n"), info or "text"))
-    return "".join(parts)
+    return clean("".join(parts))
+
+
+def thinking_html(thinking: str, streaming: bool = False) -> str:
+    """Return a reasoning model's thinking collapsed in a ``<details>``: shown on request, never as prose."""
+    if not thinking.strip():
+        return ""
+    label = f"thinking{'…' if streaming else ''} · {len(thinking):,} characters"
+    body = pre(cut_middle(thinking.strip("\n"), VIEW_OUTPUT_CHARS), "opacity: .75;")
+    return f'<details class="autogpt-thinking"><summary style="opacity: .7;">{label}</summary>{body}</details>'
+
+
+def reply_html(reply: str) -> str:
+    """Return what a finished reply says: its thinking collapsed, then its prose (the code is shown apart)."""
+    parsed = parse_reply(reply)
+    prose = parsed.prose if parsed.code is not None else parsed.body.strip()
+    shown = markdown_html(cut_middle(prose, VIEW_OUTPUT_CHARS)) if prose else ""
+    return thinking_html(parsed.thinking) + shown
+
+
+def streaming_html(text: str) -> str:
+    """Return a reply still streaming: any thinking collapsed, the rest as it came (escaped, bounded)."""
+    thinking, rest = split_thinking(text)
+    shown = pre(cut_middle(rest, VIEW_OUTPUT_CHARS), "opacity: .85;") if rest.strip() else ""
+    return thinking_html(thinking, streaming=not rest) + shown
 
 
 def image_html(image: ImageData) -> str:
@@ -102,7 +132,7 @@ def image_html(image: ImageData) -> str:
 def _display_html(bundle: dict[str, Any]) -> str:
     html_text = bundle.get("text/html")
     if isinstance(html_text, str) and len(html_text) <= VIEW_OUTPUT_CHARS:  # cutting markup could break the page
-        return f'<div style="overflow-x: auto;">{html_text}</div>'
+        return f'<div style="overflow-x: auto;">{clean(html_text)}</div>'
     if isinstance(bundle.get("text/markdown"), str):
         return markdown_html(bundle["text/markdown"])
     if any(k.startswith("image/") for k in bundle):
@@ -130,8 +160,7 @@ def observation_html(obs: Observation) -> str:
 def step_html(step: Step) -> str:
     """Return one finished step as a static ``<details>`` entry."""
     title = f"Step {step.index}" + (" · skipped" if step.skipped else "") + (" · error" if step.error else "")
-    prose = prose_of(step.reply)
-    parts = [markdown_html(prose) if prose else ""]
+    parts = [reply_html(step.reply)]
     if step.code:
         parts.append(code_html(step.code))
     if step.observation is not None:
@@ -150,22 +179,28 @@ def run_html(run: Run) -> str:
     cost = pricing.shown_cost(run.model, run.usage)
     facts = [f"<code>{html.escape(run.model)}</code>", f"<b>{html.escape(run.status)}</b>"]
     facts += [f"≈${cost:.4f}"] if cost is not None else []
-    return (
+    goal = _inline(cut_middle(redact(run.goal.strip()), VIEW_OUTPUT_CHARS))
+    return clean(  # once more as a whole: this HTML is saved, and rendered as trusted right after the run
         '<div class="autogpt-transcript" style="border-left: 3px solid var(--jp-brand-color1, #1976d2); '
         'padding: 2px 10px;">'
         f"<div><b>autogpt</b> · {' · '.join(facts)}</div>"
-        f'<blockquote style="margin: 4px 0; opacity: .85;">{_inline(run.goal.strip())}</blockquote>'
+        f'<blockquote style="margin: 4px 0; opacity: .85;">{goal}</blockquote>'
         + "".join(step_html(s) for s in run.steps)
         + "</div>"
     )
+
+
+def _header_goal(goal: str) -> str:
+    """Return the goal's first line for the header, secrets redacted (IPython may have expanded ``{key}`` into it)."""
+    lines = redact(goal.strip()).splitlines()
+    return clip(lines[0], HEADER_GOAL_CHARS) if lines else ""
 
 
 def header_html(start: RunStarted | None, status: str, step: tuple[int, int], usage: Usage, now: float) -> str:
     """Return the header line: goal, model, status, step k/N, elapsed, tokens and an estimated cost."""
     if start is None:
         return "<b>autogpt</b>"
-    goal = start.goal.strip().splitlines()[0] if start.goal.strip() else ""
-    goal = goal[:160] + ("…" if len(goal) > 160 else "")
+    goal = _header_goal(start.goal)
     color = _STATUS_COLORS.get(status, "#c62828" if status == "failed" else "#616161")
     approx = "~" if usage.estimated else ""
     facts = [

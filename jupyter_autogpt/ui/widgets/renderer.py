@@ -32,6 +32,7 @@ from ...events import (
     StepFinished,
     StepStarted,
 )
+from ...limits import VIEW_ERROR_CHARS, cut_middle
 from ...types import Decision, Run, Usage
 from ..base import StopFlag
 from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, click_delivery, keep_on_subshell
@@ -63,6 +64,8 @@ class WidgetRenderer:
         Monotonic clock that paces updates of a streaming reply (at most ``MAX_RATE`` per second).
     subshell_wait
         Says whether the frontend opened a comm subshell, waiting a little for it; approval needs one.
+    fallback_approver
+        Asks when no click can reach the kernel (the text prompt of a client that allows stdin).
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class WidgetRenderer:
         clock: Callable[[], float] = time.time,
         ticker: Callable[[], float] = time.monotonic,
         subshell_wait: SubshellWait | None = None,
+        fallback_approver: Callable[[CodeProposed], Decision] | None = None,
     ) -> None:
         self._display = display or _ipython_display
         self.delivery = delivery or click_delivery()
@@ -82,7 +86,9 @@ class WidgetRenderer:
         self.subshell_wait = subshell_wait or SubshellWait()
         stop = stop if stop is not None else threading.Event()
         self.approval = ApprovalPanel()
-        self.approver = WidgetApprover(self.approval, stop, self.delivery, self.subshell_wait, self._awaiting)
+        self.approver = WidgetApprover(
+            self.approval, stop, self.delivery, self.subshell_wait, self._awaiting, fallback_approver
+        )
         self.stop_control = StopControl(stop, on_stop=self.approval.cancel)
         self._build()
         self._step_views: list[StepView] = []
@@ -205,7 +211,8 @@ class WidgetRenderer:
 
     def _notice(self, event: Noticed) -> None:
         color = "var(--jp-warn-color0, #b26b00)" if event.level != "info" else "inherit"
-        line = f'<div style="color: {color};">[{html.escape(event.level)}] {html.escape(event.message)}</div>'
+        message = html.escape(cut_middle(event.message, VIEW_ERROR_CHARS))
+        line = f'<div style="color: {color};">[{html.escape(event.level)}] {message}</div>'
         self.notices.value += line
 
     def _set_note(self, text: str) -> None:

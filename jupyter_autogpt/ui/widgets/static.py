@@ -9,6 +9,7 @@ from ...redaction import redact
 from ...types import Run
 from ..export import plain_text
 from ..html_parts import run_html
+from ..sanitize import clean
 from ..text import markdown_transcript
 
 __all__ = ["Snapshot", "StaticTranscript", "images_elided"]
@@ -41,7 +42,7 @@ class Snapshot:
         self.body = body
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return {"text/html": redact(self.body), "text/plain": "<autogpt run: ended before it finished>"}
+        return {"text/html": clean(redact(self.body)), "text/plain": "<autogpt run: ended before it finished>"}
 
 
 def images_elided(data: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from ...events import CodeExecuted, CodeProposed
 from ...protocol import prose_of
 from ...types import Step
-from ..html_parts import code_html, markdown_html, observation_html, pre
+from ..html_parts import code_html, observation_html, reply_html, streaming_html
 
 __all__ = ["StepView", "Throttle"]
 
@@ -69,7 +69,7 @@ class StepView:
         """Show every pending piece of the streamed reply."""
         if len(self._text) != self._shown:
             self._shown = len(self._text)
-            self.reasoning.value = pre(self.text, "opacity: .85;")
+            self.reasoning.value = streaming_html(self.text)
 
     def restart(self) -> None:
         """Drop the text streamed so far: the loop is asking the model again (a ``retry`` notice)."""
@@ -77,10 +77,9 @@ class StepView:
         self.reasoning.value = ""
 
     def replied(self, text: str) -> None:
-        """Replace the raw stream by the rendered reasoning (the code comes with ``proposed``)."""
+        """Replace the raw stream by the rendered reply: thinking collapsed, prose (the code comes with ``proposed``)."""
         self._text, self._shown = [text], 1
-        prose = prose_of(text)
-        self.reasoning.value = markdown_html(prose) if prose else ""
+        self.reasoning.value = reply_html(text)
         self.title = f"Step {self.index}"
 
     def proposed(self, event: CodeProposed) -> None:

@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
+from ..encoding import valid_data
 from ..events import Event, RunFinished, RunStarted, StepFinished
 from ..redaction import redact_data
 from ..transcript import COMM_TARGET, step_dict
@@ -145,7 +146,7 @@ class CellChannel:
             step = event.step
             if step.code and not step.skipped and self._send_steps:
                 payload = {"type": "step", "run_id": self._run_id, "step": step_dict(step)}
-                self._channel.send(redact_data(payload))
+                self._channel.send(valid_data(redact_data(payload)))  # step_dict bounds the reply
         elif isinstance(event, RunFinished):
             self._channel.send({"type": "finished", "run_id": self._run_id, "status": event.run.status})
 
@@ -154,7 +155,7 @@ class CellChannel:
         self._run_id = event.run_id
         self._send_steps = self._presence.state != "absent"
         data = {"type": "run", "protocol": PROTOCOL, "run_id": event.run_id, "goal": event.goal, "model": event.model}
-        self._channel = create(target_name=COMM_TARGET, data=redact_data(data))
+        self._channel = create(target_name=COMM_TARGET, data=valid_data(redact_data(data)))
         self._presence.watch(self._channel)
 
     def close(self) -> None:

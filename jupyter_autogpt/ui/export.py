@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..protocol import prose_of
+from ..limits import VIEW_OUTPUT_CHARS, cut_middle
 from ..redaction import redact_data
+from ..safe_markdown import code, fence, inert, literal
 from ..transcript import METADATA_KEY, MIME_TYPE, step_cell, to_dict
 from ..types import Run
-from .text import markdown_transcript
+from .text import markdown_transcript, reply_markdown
 
 __all__ = ["mime_bundle", "plain_text", "to_notebook", "write"]
 
@@ -37,27 +38,34 @@ def mime_bundle(run: Run) -> dict[str, Any]:
     return redact_data({MIME_TYPE: to_dict(run), "text/markdown": markdown_transcript(run), "text/plain": plain_text(run)})
 
 
-def _notebook_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
+def _notebook_cells(data: dict[str, Any], prose_answer: bool) -> list[dict[str, Any]]:
+    """Return the notebook's cells: model text in Markdown cells goes in inert (``safe_markdown``), bounded."""
     import nbformat
 
     v4 = nbformat.v4
-    goal = "> " + data["goal"].strip().replace("\n", "\n> ")
-    cells = [v4.new_markdown_cell(f"## AutoGPT run\n\n{goal}\n\n`{data['model']}` · {data['status']}")]
+    goal = "> " + inert(cut_middle(data["goal"].strip(), VIEW_OUTPUT_CHARS)).replace("\n", "\n> ")
+    head = f"## AutoGPT run\n\n{goal}\n\n{code(data['model'])} · {literal(data['status'])}"
+    cells = [v4.new_markdown_cell(head)]
     for step in data["steps"]:
-        prose = prose_of(step["reply"])
         if not step["code"]:
             continue  # a reply without code is the answer, shown last
-        if prose:
-            cells.append(v4.new_markdown_cell(f"**Step {step['index']}.** {prose}"))
+        said = reply_markdown(step["reply"])
+        if said:
+            cells.append(v4.new_markdown_cell(f"**Step {step['index']}.** " + "\n\n".join(said)))
         if step["skipped"]:
-            cells.append(v4.new_markdown_cell(f"Step {step['index']} (skipped):\n\n```python\n{step['code']}\n```"))
+            cells.append(v4.new_markdown_cell(f"Step {step['index']} (skipped):" + fence(step["code"], "python")))
         else:
             cells.append(nbformat.from_dict(step_cell(step, data["id"] or "run")))
-    answer = data["answer_text"] or f"_(no answer: {data['status']}{' · ' + data['error'] if data['error'] else ''})_"
-    if data["answer_text"] and not isinstance(data["answer"], str):
-        answer = f"```\n{answer}\n```"
-    cells.append(v4.new_markdown_cell(f"**Answer**\n\n{answer}"))
+    cells.append(v4.new_markdown_cell("**Answer**\n\n" + _answer_markdown(data, prose_answer)))
     return cells
+
+
+def _answer_markdown(data: dict[str, Any], prose: bool) -> str:
+    text = data["answer_text"]
+    if not text:
+        error = f" · {data['error']}" if data["error"] else ""
+        return f"_(no answer: {literal(data['status'] + error)})_"
+    return inert(text) if prose else fence(text).strip("\n")
 
 
 def to_notebook(run: Run) -> Any:
@@ -66,7 +74,7 @@ def to_notebook(run: Run) -> Any:
 
     data = to_dict(run)
     nb = nbformat.v4.new_notebook()
-    nb.cells = _notebook_cells(data)
+    nb.cells = _notebook_cells(data, isinstance(run.answer, str))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata[METADATA_KEY] = {

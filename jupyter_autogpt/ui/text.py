@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import TextIO
 
@@ -17,16 +18,77 @@ from ..events import (
     RunStarted,
     StepStarted,
 )
-from ..limits import clip_lines
-from ..protocol import prose_of
+from ..limits import VIEW_OUTPUT_CHARS, clip, clip_lines, cut_middle
+from ..protocol import parse_reply, split_thinking
+from ..redaction import redact
+from ..safe_markdown import code, fence, inert, literal
 from ..types import Run, Step
 
-__all__ = ["TextRenderer", "markdown_transcript"]
+__all__ = ["TextRenderer", "markdown_transcript", "printable", "reply_markdown", "thinking_markdown"]
 
+#: Terminal escapes that move the cursor, set the title or the clipboard, or start a device string; colours stay.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-9;]*m|(\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[@-_]?|\r(?!\n)|[\x00-\x08\x0b-\x1f\x7f-\x9f])"
+)
+_CLOSING = re.compile(r"</(?:think|thinking|reasoning|thought)>|<\|end_of_thought\|>", re.IGNORECASE)
+CUT_NOTE = "\n… (the rest of this reply is not shown here; the run keeps it)\n"
+
+
+def printable(text: str) -> str:
+    """Return ``text`` without the control characters and escapes a terminal would act on (colours kept)."""
+    return _ESCAPES.sub(lambda m: "" if m.group(1) else m.group(0), text).replace("\r\n", "\n")
+
+
+class _Echo:
+    """One reply as the terminal shows it: thinking left out (a line says so), whole lines, at most a bound."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.start: int | None = None  # where the shown part begins; None while that is not known yet
+        self.thinking = False
+        self.shown = 0
+
+    def feed(self, delta: str, final: bool = False) -> str:
+        """Add ``delta`` and return what is due on the terminal now (everything, when ``final``)."""
+        self.text += delta
+        note = self._locate(final, len(delta))
+        if self.start is None:
+            return note
+        end = len(self.text) if final else self.text.rfind("\n") + 1
+        begin = max(self.shown, self.start)
+        if end <= begin or self.shown - self.start >= VIEW_OUTPUT_CHARS:
+            return note
+        chunk = self.text[begin:end]
+        room = VIEW_OUTPUT_CHARS - max(0, begin - self.start)
+        self.shown = end
+        return note + printable(chunk if len(chunk) <= room else chunk[:room] + CUT_NOTE)
+
+    def _locate(self, final: bool, added: int) -> str:
+        if self.start is not None:
+            return ""
+        if not self.thinking:
+            head = self.text.lstrip()
+            if not final and len(head) < 32 and ">" not in head:
+                return ""  # "<thi" may still become a thinking tag
+            if not split_thinking(head[:64])[0] or head[:1] != "<":
+                self.start = 0
+                return ""
+            self.thinking = True
+            note = "(thinking…)\n"
+        else:
+            note = ""
+        closing = _CLOSING.search(self.text, max(0, len(self.text) - added - 24))
+        if closing is not None or final:
+            self.start = closing.end() if closing is not None else len(self.text)
+        return note
 
 
 class TextRenderer:
     """Print a run's progress as it happens: the streamed reply, the code, what it printed, the answer.
+
+    Model and step text is printed without terminal escapes (``printable``); a reasoning model's thinking is
+    left out, and each reply is bounded.
 
     Parameters
     ----------
@@ -39,44 +101,49 @@ class TextRenderer:
     def __init__(self, stream: TextIO | None = None, stream_tokens: bool = True) -> None:
         self._stream = stream
         self.stream_tokens = stream_tokens
-        self._pending = ""  # streamed text is written a line at a time, not a token at a time
+        self._echo = _Echo()
 
     @property
     def out(self) -> TextIO:
         return self._stream or sys.stdout
 
     def _write(self, text: str) -> None:
-        self.out.write(text)
-        self.out.flush()
+        if text:
+            self.out.write(text)
+            self.out.flush()
 
     def handle(self, event: Event) -> None:
         if isinstance(event, RunStarted):
-            self._write(f"▶ autogpt · {event.model} · goal: {event.goal.strip().splitlines()[0][:100]}\n")
+            goal = redact(event.goal.strip()).splitlines()
+            self._write(f"▶ autogpt · {event.model} · goal: {printable(clip(goal[0] if goal else '', 100))}\n")
         elif isinstance(event, StepStarted):
+            self._echo = _Echo()
             self._write(f"\n── step {event.index}/{event.max_steps} ──\n")
         elif isinstance(event, ModelDelta) and self.stream_tokens:
-            self._pending += event.text
-            if "\n" in self._pending:
-                done, _, self._pending = self._pending.rpartition("\n")
-                self._write(done + "\n")
+            self._write(self._echo.feed(event.text))
         elif isinstance(event, ModelReplied):
-            text = self._pending if self.stream_tokens else event.text
-            self._pending = ""
-            if text:
-                self._write(text.rstrip("\n") + "\n")
+            streamed = self.stream_tokens and bool(self._echo.text)
+            out = self._echo.feed("", final=True) if streamed else _Echo().feed(event.text, final=True)
+            self._write(out + ("\n" if out and not out.endswith("\n") else ""))
+            self._echo = _Echo()
         elif isinstance(event, CodeProposed) and event.flags:
             self._write(f"⚠ flagged: {', '.join(event.flags)}\n")
         elif isinstance(event, CodeExecuted):
             self._executed(event)
-        elif isinstance(event, Noticed):
-            discarded = " (the partial reply above is discarded)" if event.level == "retry" and self._pending else ""
+        else:
+            self._other(event)
+
+    def _other(self, event: Event) -> None:
+        if isinstance(event, Noticed):
+            partial = event.level == "retry" and self._echo.text.strip()
             if event.level == "retry":
-                self._pending = ""
-            self._write(f"[{event.level}] {event.message}{discarded}\n")
+                self._echo = _Echo()
+            discarded = " (the partial reply above is discarded)" if partial else ""
+            self._write(f"[{event.level}] {printable(clip(event.message, 500))}{discarded}\n")
         elif isinstance(event, FinalAnswer):
-            self._write(f"\n✔ answer: {clip_lines(event.text, 10)}\n")
+            self._write(f"\n✔ answer: {printable(clip_lines(event.text, 10))}\n")
         elif isinstance(event, RunFinished):
-            self._write(f"■ {event.run.summary()}\n")
+            self._write(f"■ {printable(event.run.summary())}\n")
 
     def _executed(self, event: CodeExecuted) -> None:
         obs = event.observation
@@ -85,42 +152,57 @@ class TextRenderer:
         if obs.images:
             shown += f"\n[{len(obs.images)} image(s)]"
         if shown.strip():
-            self._write("┆ " + clip_lines(shown).replace("\n", "\n┆ ") + "\n")
+            self._write("┆ " + printable(clip_lines(shown)).replace("\n", "\n┆ ") + "\n")
         if obs.error:
-            self._write("✗ " + clip_lines(obs.error, 12).replace("\n", "\n  ") + "\n")
+            self._write("✗ " + printable(clip_lines(obs.error, 12)).replace("\n", "\n  ") + "\n")
 
     def close(self) -> None:
-        if self._pending:
-            self._write(self._pending + "\n")
-            self._pending = ""
+        self._write(self._echo.feed("", final=True))
+        self._echo = _Echo()
+
+
+def thinking_markdown(thinking: str) -> str:
+    """Return a reasoning model's thinking as a collapsed ``<details>`` in Markdown (never as prose)."""
+    if not thinking.strip():
+        return ""
+    body = fence(cut_middle(thinking.strip("\n"), VIEW_OUTPUT_CHARS), "text")
+    return f"<details><summary>thinking · {len(thinking):,} characters</summary>{body}</details>"
+
+
+def reply_markdown(reply: str) -> list[str]:
+    """Return what a reply says as inert Markdown pieces: its thinking collapsed, then its prose (bounded)."""
+    parsed = parse_reply(reply)
+    prose = parsed.prose if parsed.code is not None else parsed.body.strip()
+    pieces = [thinking_markdown(parsed.thinking), inert(cut_middle(prose, VIEW_OUTPUT_CHARS))]
+    return [p for p in pieces if p]
 
 
 def _step_markdown(step: Step) -> str:
-    parts = [f"#### Step {step.index}"]
-    prose = prose_of(step.reply)
-    if prose:
-        parts.append(prose)
+    parts = [f"#### Step {step.index}", *reply_markdown(step.reply)]
     if step.code:
-        label = " (skipped)" if step.skipped else ""
-        parts.append(f"```python\n{step.code}\n```{label}")
-        if step.output.strip():
-            parts.append("<details><summary>output</summary>\n\n```text\n" + clip_lines(step.output, 40) + "\n```\n</details>")
+        parts.append(fence(step.code, "python").strip("\n"))
+        if step.skipped:
+            parts.append("_(skipped: the code did not run)_")
+        elif step.output.strip():
+            parts.append("<details><summary>output</summary>" + fence(clip_lines(step.output, 40), "text") + "</details>")
     return "\n\n".join(parts)
 
 
 def markdown_transcript(run: Run, steps: bool = True, answer: bool = True) -> str:
     """Return a static Markdown transcript of ``run``: goal, steps, and (with ``answer``) the answer and a summary.
 
+    Model text goes in inert (``safe_markdown``): a frontend renders it as text, never as HTML or a script.
     Leave the answer out where the run's own result, shown right below, holds it (the widget view's leftover).
     """
-    parts = [f"**autogpt** · `{run.model}` · {run.status}", "> " + run.goal.strip().replace("\n", "\n> ")]
+    goal = inert(cut_middle(run.goal.strip(), VIEW_OUTPUT_CHARS))
+    parts = [f"**autogpt** · {code(run.model)} · {literal(run.status)}", "> " + goal.replace("\n", "\n> ")]
     if steps:
         parts += [_step_markdown(s) for s in run.steps]
     if not answer:
         return "\n\n".join(parts)
     answer_text = run.answer_text()
     if answer_text:
-        shown = answer_text if isinstance(run.answer, str) else f"```\n{answer_text}\n```"
+        shown = inert(answer_text) if isinstance(run.answer, str) else fence(answer_text).strip("\n")
         parts.append("**Answer**\n\n" + shown)
-    parts.append(f"<sub>{run.summary()}</sub>")
+    parts.append(f"<sub>{literal(run.summary())}</sub>")
     return "\n\n".join(parts)

@@ -30,6 +30,7 @@ import reprlib
 from typing import Any
 
 __all__ = [
+    "ANSWER_CHARS",
     "ANSWER_REPR_CHARS",
     "CAPTURE_CHARS",
     "COMPACT_OUTPUT_CHARS",
@@ -43,6 +44,7 @@ __all__ = [
     "STEP_OUTPUT_CHARS",
     "TEXT_OUTPUT_LINES",
     "TRAINING_MESSAGE_CHARS",
+    "TRANSCRIPT_REPLY_CHARS",
     "VIEW_ERROR_CHARS",
     "VIEW_OUTPUT_CHARS",
     "changed_variables_chars",
@@ -105,6 +107,10 @@ HEADER_GOAL_CHARS = 160
 RUN_ERROR_CHARS = 500
 #: The answer's ``repr`` wherever it is shown or saved (the object itself stays whole in ``run.answer``).
 ANSWER_REPR_CHARS = 2_000
+#: A text answer wherever it is shown or saved (``run.answer`` keeps it whole).
+ANSWER_CHARS = 20_000
+#: A model reply as a transcript (JSON, a comm message to the labextension) keeps it; the run keeps it whole.
+TRANSCRIPT_REPLY_CHARS = 100_000
 
 # -- what training data holds ------------------------------------------------------------------------------------
 

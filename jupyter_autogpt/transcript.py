@@ -17,6 +17,9 @@ from importlib import resources
 from typing import Any
 
 from ._version import __version__
+from .answers import answer_json
+from .encoding import valid_data
+from .limits import TRANSCRIPT_REPLY_CHARS, cut_middle
 from .redaction import redact_data
 from .types import Observation, Run, Step, Usage
 
@@ -119,11 +122,11 @@ def _usage(usage: Usage) -> dict[str, Any]:
 
 
 def step_dict(step: Step) -> dict[str, Any]:
-    """Return one step as transcript JSON (not yet redacted)."""
+    """Return one step as transcript JSON (not yet redacted; a huge reply cut in the middle)."""
     obs = step.observation
     return {
         "index": step.index,
-        "reply": step.reply,
+        "reply": cut_middle(step.reply, TRANSCRIPT_REPLY_CHARS),
         "code": step.code,
         "skipped": step.skipped,
         "output": step.output,
@@ -145,15 +148,6 @@ def step_dict(step: Step) -> dict[str, Any]:
     }
 
 
-def _json_answer(run: Run) -> Any:
-    """Return the answer itself when it is plain JSON, else its text (a DataFrame becomes its repr)."""
-    try:
-        json.dumps(run.answer, allow_nan=False)
-    except (TypeError, ValueError):
-        return run.answer_text()
-    return run.answer
-
-
 def _prompt(run: Run) -> dict[str, str] | None:
     """Return the system prompt and first message the model read (the head of every request), if any was sent.
 
@@ -166,7 +160,10 @@ def _prompt(run: Run) -> dict[str, str] | None:
 
 
 def to_dict(run: Run) -> dict[str, Any]:
-    """Return ``run`` as a versioned transcript (``schema/run.schema.json``), with secrets redacted."""
+    """Return ``run`` as a versioned transcript (``schema/run.schema.json``): redacted, bounded, valid Unicode.
+
+    The answer is itself when it is small plain JSON, else its bounded text (``answers``); ``run.answer`` keeps it.
+    """
     data = {
         "format": FORMAT,
         "version": VERSION,
@@ -176,7 +173,7 @@ def to_dict(run: Run) -> dict[str, Any]:
         "model": run.model,
         "status": run.status,
         "error": run.error,
-        "answer": _json_answer(run),
+        "answer": answer_json(run.answer, run.answer_text()),
         "answer_text": run.answer_text(),
         "config": run.config.to_dict(),
         "usage": _usage(run.usage),
@@ -186,7 +183,7 @@ def to_dict(run: Run) -> dict[str, Any]:
     }
     if prompt := _prompt(run):
         data["prompt"] = prompt
-    redacted: dict[str, Any] = redact_data(data)
+    redacted: dict[str, Any] = valid_data(redact_data(data))  # the goal was typed by a user: any text at all
     return redacted
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
-from .limits import ANSWER_REPR_CHARS, clip
-from .redaction import redact
+from . import answers, safe_markdown
 
 __all__ = [
     "Decision",
@@ -181,8 +181,8 @@ class Run:
     * ``"interrupted"``: the user stopped it (kernel interrupt, the Stop button, an approval's stop).
     * ``"failed"``: the model backend, the model's behaviour or our own code failed; ``error`` says how.
 
-    The answer is shown (``repr``, Markdown, ``answer_text``) with secrets redacted; ``answer`` itself is
-    the object the model's code produced.
+    The answer is shown (``repr``, Markdown, ``answer_text``) with secrets redacted and bounded
+    (``answers.answer_text``, computed once per run); ``answer`` itself is the object the model's code produced.
     """
 
     goal: str
@@ -219,10 +219,12 @@ class Run:
         return line + (f" · {self.error}" if self.error and status == self.status else "")
 
     def answer_text(self) -> str:
-        """Return the answer as text (``repr`` of a non-string answer), with secrets redacted."""
-        if self.answer is None:
-            return ""
-        return redact(self.answer) if isinstance(self.answer, str) else _safe_repr(self.answer)
+        """Return the answer as text, secrets redacted and bounded: a string cut in the middle, else a short repr."""
+        return self._answer_text
+
+    @cached_property
+    def _answer_text(self) -> str:  # every view and export reads this: the repr is built once, not per reader
+        return answers.answer_text(self.answer)
 
     def __repr__(self) -> str:
         answer = self.answer_text()
@@ -230,17 +232,12 @@ class Run:
         return f"<Run {self.summary()}" + (f": {short}" if short else "") + ">"
 
     def _repr_markdown_(self) -> str:
-        answer = self.answer_text() or "_(no answer)_"
-        if self.answer is not None and not isinstance(self.answer, str):
-            answer = f"```\n{answer}\n```"
-        return f"{answer}\n\n<sub>{self.summary()}</sub>"
-
-
-def _safe_repr(obj: Any, limit: int = ANSWER_REPR_CHARS) -> str:
-    """Return ``repr(obj)`` redacted, then cut to ``limit`` (redacting first: a cut must not split a secret)."""
-    try:
-        text = repr(obj)
-    except Exception as exc:  # a user object's __repr__ may raise anything
-        text = f"<{type(obj).__name__} (repr failed: {type(exc).__name__})>"
-    text = redact(text)
-    return clip(text, limit)
+        """Return the answer and the summary as Markdown that renders model text as text (``safe_markdown``)."""
+        text = self.answer_text()
+        if not text:
+            answer = "_(no answer)_"
+        elif isinstance(self.answer, str):
+            answer = safe_markdown.inert(text)
+        else:
+            answer = safe_markdown.fence(text).strip("\n")
+        return f"{answer}\n\n<sub>{safe_markdown.literal(self.summary())}</sub>"

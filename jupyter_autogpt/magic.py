@@ -7,7 +7,6 @@ the session, and turns our typed errors into a one-line ``UsageError``. Nothing 
 from __future__ import annotations
 
 import re
-import shlex
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -16,8 +15,10 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from . import options
+from . import options, subcommands
+from .encoding import valid_text
 from .errors import AutoGPTError
+from .redaction import redact
 
 if TYPE_CHECKING:
     from .session import Session
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AutoGPTMagics", "Said"]
 
-#: Subcommands taking no argument; ``export PATH`` is the other. Any other line is a goal.
-BARE_SUBCOMMANDS = ("undo", "unload", "last", "help")
-EXPORT_SUFFIXES = (".ipynb", ".json")
 #: A shell-like word of the options part: plain characters and quoted stretches (a lone quote too, so an
 #: unbalanced one reaches the parser and becomes a one-line error rather than vanishing).
 _WORD = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*'|["'])+""")
@@ -105,7 +103,10 @@ class AutoGPTMagics(Magics):
                                          # this kernel's runs (or --runs) as fine-tuning data
             %autogpt finetune BASE runs.jsonl --output adapter/   # LoRA; then --model transformers:BASE+adapter:adapter/
 
-        Only these exact forms are subcommands; any other line is a goal (``%autogpt help me plot x``).
+        A subcommand is parsed strictly: ``export`` without a path, with an option, or a near miss such as
+        ``exprot run.json`` is an error ("did you mean …?"), never a run. Any other line is a goal
+        (``%autogpt help me plot x``); ``%autogpt -- WORDS`` always is. IPython expands ``{name}`` and ``$name``
+        in a line magic before the goal is read; known secrets in the goal are redacted.
 
         Environment: OPENAI_API_KEY, OPENAI_BASE_URL, AUTOGPT_MODEL.
         """
@@ -118,19 +119,21 @@ class AutoGPTMagics(Magics):
                 except AutoGPTError as exc:
                     raise UsageError(str(exc)) from None
         if cell is None:
-            subcommand = _subcommand_of(line)
-            if subcommand is not None:
-                return self._subcommand(*subcommand)
-        flags, rest = self._split_options(line)
+            found = _checked(subcommands.parse, line)
+            if found is not None:
+                return self._subcommand(found)
+        flags, rest, explicit = self._split_options(line)
         try:
             args = parse_argstring(self.autogpt, flags)
         except ValueError as exc:  # an unbalanced quote in the options
             raise UsageError(f"cannot read the options {flags.strip()!r}: {exc}") from None
         if cell is not None and rest:
             raise UsageError(f"unexpected words after the options: {rest!r} (the cell body is the goal)")
-        goal = (cell if cell is not None else _unquote(rest)).strip()
+        goal = _door(cell if cell is not None else _unquote(rest))
         if not goal:
             raise UsageError("no goal: write it in the cell body under %%autogpt (or after %autogpt on the line)")
+        if not explicit:
+            _checked(subcommands.check_goal, cell if cell is not None else rest, "as a cell body" if cell else "after options")
         settings = options.resolve(args, self)
         session = self.session
         _configure(session, settings.session)
@@ -139,8 +142,8 @@ class AutoGPTMagics(Magics):
         except AutoGPTError as exc:
             raise UsageError(str(exc)) from None
 
-    def _split_options(self, line: str) -> tuple[str, str]:
-        """Split a magic's line into its options and the raw text after them (a one-line goal).
+    def _split_options(self, line: str) -> tuple[str, str, bool]:
+        """Split a magic's line into its options, the raw text after them (a one-line goal), and whether ``--`` did.
 
         The goal starts at the first word that is neither an option nor an option's value, or after ``--``;
         it is kept as typed (apostrophes, quotes and spacing included), never shell-parsed.
@@ -152,18 +155,19 @@ class AutoGPTMagics(Magics):
             if expect_value:
                 expect_value = False
             elif word == "--":
-                return line[: match.start()], line[match.end() :].strip()
+                return line[: match.start()], line[match.end() :].strip(), True
             elif word.startswith("-"):
                 expect_value = "=" not in word and _resolve(word, takes_value)
             else:
-                return line[: match.start()], line[match.start() :].strip()
-        return line, ""
+                return line[: match.start()], line[match.start() :].strip(), False
+        return line, "", False
 
-    def _subcommand(self, name: str, path: str | None) -> Any:
+    def _subcommand(self, found: subcommands.Subcommand) -> Any:
+        name = found.name
         try:
             if name == "export":
-                assert path is not None
-                return self._export(path)
+                assert found.path is not None
+                return self._export(found.path)
             if name == "unload":
                 return Said(f"unloaded {_free_local_models()} local model(s)")
             if name == "last":
@@ -189,19 +193,21 @@ class AutoGPTMagics(Magics):
         return Said(f"exported {len(run.steps)} step(s) to {written}")
 
 
-def _subcommand_of(line: str) -> tuple[str, str | None] | None:
-    """Return ``(name, export path)`` when the whole line is a subcommand, else ``None`` (the line is a goal)."""
-    words = line.split(maxsplit=1)
-    if len(words) == 1 and words[0] in BARE_SUBCOMMANDS:
-        return words[0], None
-    if len(words) == 2 and words[0] == "export":
-        try:
-            paths = shlex.split(words[1])
-        except ValueError:
-            return None
-        if len(paths) == 1 and paths[0].lower().endswith(EXPORT_SUFFIXES):
-            return "export", paths[0]
-    return None
+def _checked(check: Callable[..., Any], *args: Any) -> Any:
+    """Return ``check(*args)``, its ``AutoGPTError`` turned into the one-line ``UsageError`` IPython shows."""
+    try:
+        return check(*args)
+    except AutoGPTError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _door(goal: str) -> str:
+    """Return the goal as a run may hold it: valid Unicode, known secrets redacted, stripped.
+
+    IPython expands ``{name}`` (and ``$name``) in a line magic before we see it, so ``%autogpt use {key}``
+    arrives with the key's value in it: it would show in the live header, its saved state and the prompt.
+    """
+    return redact(valid_text(goal)).strip()
 
 
 def _resolve(word: str, takes_value: dict[str, bool]) -> bool:

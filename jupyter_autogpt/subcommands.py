@@ -1,0 +1,133 @@
+"""The line magic's subcommands, parsed strictly: a mistaken subcommand must never start a (billed) run.
+
+``%autogpt export PATH``, ``undo``, ``unload``, ``last`` and ``help`` (also ``-h``/``--help``). Whether a line is a
+subcommand or a goal is decided by its *shape*:
+
+* a line that starts with a subcommand's name (any case) and goes on with nothing, options or a path is that
+  subcommand, parsed strictly: ``export`` without a path, with two paths, with a suffix other than ``.ipynb`` /
+  ``.json``, or any subcommand with an option, is a usage error;
+* a line of at most three words of that shape whose first word is a near miss of a name (``exprot x.json``,
+  ``udno``, ``hlep``) is a usage error that says "did you mean …?";
+* anything else is a goal: ``%autogpt help me plot x``, ``%autogpt export the table to csv``, and always
+  ``%autogpt -- WORDS``.
+
+Standard library only; errors are ``ConfigError`` (the user's), which the magic shows as one line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+__all__ = ["EXPORT_SUFFIXES", "NAMES", "Subcommand", "check_goal", "parse"]
+
+NAMES = ("export", "undo", "unload", "last", "help")
+EXPORT_SUFFIXES = (".ipynb", ".json")
+_HELP_FLAGS = ("-h", "--help")
+_SHORT = 3  # words: a near miss longer than this is taken for a goal
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A subcommand to run: its name and, for ``export``, the path."""
+
+    name: str
+    path: str | None = None
+
+
+def _words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:  # an unbalanced quote: words as typed
+        return text.split()
+
+
+def _pathlike(word: str) -> bool:
+    return any(c in word for c in "./\\~") and " " not in word.strip()
+
+
+def _optionlike(word: str) -> bool:
+    return word.startswith("-") and len(word) > 1
+
+
+def _export(args: list[str]) -> Subcommand | None:
+    """Return the export of ``args`` (the words after ``export``), None when they read as a goal."""
+    usage = "%autogpt export run.ipynb (the run as a notebook) or %autogpt export run.json (its transcript)"
+    if not args:
+        raise ConfigError(f"export needs a path: {usage}")
+    options = [a for a in args if _optionlike(a)]
+    if options:
+        raise ConfigError(f"export takes a path and no options (got {' '.join(options)}): {usage}")
+    if len(args) > 1:
+        if not any(_pathlike(a) or a.lower().endswith(EXPORT_SUFFIXES) for a in args):
+            return None  # "export the table to csv" is a goal
+        raise ConfigError(f"export takes one path, got {len(args)} words ({' '.join(args)}); quote a path with spaces")
+    if not args[0].lower().endswith(EXPORT_SUFFIXES):
+        raise ConfigError(f"cannot export to {args[0]!r}: {usage}")
+    return Subcommand("export", args[0])
+
+
+def _exact(name: str, args: list[str]) -> Subcommand | None:
+    if name == "export":
+        return _export(args)
+    if not args:
+        return Subcommand(name)
+    options = [a for a in args if _optionlike(a)]
+    if len(options) == len(args):
+        raise ConfigError(f"%autogpt {name} takes no options (got {' '.join(options)})")
+    return None  # "undo the last change", "help me plot x": goals
+
+
+def _near_miss(words: list[str], line: str) -> None:
+    """Raise "did you mean" for a short line shaped like a subcommand whose first word is misspelt."""
+    if len(words) > _SHORT or "\n" in line.strip() or not all(_optionlike(w) or _pathlike(w) for w in words[1:]):
+        return
+    close = difflib.get_close_matches(words[0].lower(), NAMES, n=1, cutoff=0.75)
+    if close:
+        meant = " ".join([close[0], *words[1:]])
+        raise ConfigError(
+            f"{words[0]!r} is not a subcommand: did you mean %autogpt {meant}? "
+            f"(to run the line as a goal, write %autogpt -- {line.strip()})"
+        )
+
+
+def parse(line: str) -> Subcommand | None:
+    """Return the subcommand ``line`` asks for, or ``None`` when the line is a goal.
+
+    Raises
+    ------
+    ConfigError
+        When the line is a subcommand used wrongly, or a near miss of one ("did you mean …?").
+    """
+    words = _words(line)
+    if not words or (line.lstrip().startswith(("--", '"', "'")) and words[0] not in _HELP_FLAGS):
+        return None
+    if len(words) == 1 and words[0] in _HELP_FLAGS:
+        return Subcommand("help")
+    name = words[0].lower()
+    if name in NAMES:
+        return _exact(name, words[1:])
+    _near_miss(words, line)
+    return None
+
+
+def check_goal(goal: str, where: str) -> None:
+    """Refuse a goal that is a subcommand (or a near miss of one) given where no subcommand is read.
+
+    ``where`` says why it is read as a goal ("after options", "as a cell body"): ``%autogpt --max-steps 3
+    export run.json`` or a ``%%autogpt`` cell holding only ``undo`` is a mistake, not a task for a model.
+    """
+    if "\n" in goal.strip():
+        return
+    try:
+        found = parse(goal)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} [the line was read {where}]") from None
+    if found is not None:
+        raise ConfigError(
+            f"{goal.strip()!r} {where} reads as the subcommand {found.name!r}, which takes no run options "
+            f"and is a line magic: write %autogpt {goal.strip()} (or %autogpt -- {goal.strip()} for a goal)"
+        )

@@ -5,17 +5,19 @@ The one module that imports concrete pieces of every layer.
 
 from __future__ import annotations
 
+import textwrap
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import models, prompts
 from .agent import Agent
-from .agent.approvals import refuse_approval, stdin_approver
+from .agent.approvals import Approver, refuse_approval, stdin_approver
 from .events import CodeProposed
 from .execution.ipython import IPythonExecutor
 from .execution.undo import UndoReport
 from .interrupts import StopRequest, drive
+from .limits import clip_lines
 from .types import Decision, Run, RunConfig
 from .ui.base import Approving, Renderer
 from .ui.text import TextRenderer
@@ -89,7 +91,8 @@ class Session:
                 from .ui.widgets import WidgetRenderer
             except ImportError:
                 return TextRenderer()
-            return WidgetRenderer(stop=stop)
+            text_prompt = self._text_approver()
+            return WidgetRenderer(stop=stop, fallback_approver=_showing_code(text_prompt) if text_prompt else None)
         return TextRenderer()
 
     def _has_frontend(self) -> bool:
@@ -117,16 +120,31 @@ class Session:
         return run
 
     def _approver(self, renderers: Sequence[Renderer]) -> Callable[[CodeProposed], Decision] | None:
+        """Return who approves steps: the view (its panel, or its text prompt where clicks cannot arrive), else
+        the text prompt of a client that allows stdin, else a refusal that says why."""
         for renderer in renderers:
             if isinstance(renderer, Approving) and renderer.can_approve():
                 return renderer.approve
+        return self._text_approver() or refuse_approval
+
+    def _text_approver(self) -> Approver | None:
+        """Return an approver asking on stdin: terminal IPython, or a kernel whose client allows stdin (now)."""
         kernel = getattr(self.shell, "kernel", None)
         if kernel is None:
             return stdin_approver(input)
-        if getattr(kernel, "_allow_stdin", False):
+        if getattr(kernel, "_allow_stdin", False):  # ipykernel records it per execute request
             return stdin_approver(kernel.raw_input)
-        return refuse_approval
+        return None
 
     def __repr__(self) -> str:
         return f"<Session view={self.view!r} last={_last!r}>"
 
+
+def _showing_code(approve: Approver, say: Callable[[str], None] = print) -> Approver:
+    """Return ``approve`` that first prints the proposed code: the widget view that would show it may be unseen."""
+
+    def ask(proposal: CodeProposed) -> Decision:
+        say(f"Step {proposal.index} proposes:\n" + textwrap.indent(clip_lines(proposal.code, 40), "    "))
+        return approve(proposal)
+
+    return ask

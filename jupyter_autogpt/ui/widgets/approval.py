@@ -129,6 +129,8 @@ class WidgetApprover:
         Waits for the frontend's comm subshell before asking; none means no click would arrive.
     on_wait
         Told ``True`` when the question is shown and ``False`` once it is answered (the view's status).
+    fallback
+        Asks instead when no click could arrive (the text prompt of a client that allows stdin), else None.
     """
 
     def __init__(
@@ -138,31 +140,45 @@ class WidgetApprover:
         delivery: ClickDelivery,
         subshell_wait: SubshellWait,
         on_wait: Callable[[bool], None] = _unseen,
+        fallback: Callable[[CodeProposed], Decision] | None = None,
     ) -> None:
         self.panel = panel
         self.stop = stop
         self.delivery = delivery
         self.subshell_wait = subshell_wait
         self.on_wait = on_wait
+        self.fallback = fallback
+        self._no_subshell = False  # learnt once per run: later steps go to the fallback without waiting again
 
     def can_approve(self) -> bool:
-        """Return whether a click can answer while the cell runs."""
-        return self.delivery.live
+        """Return whether this approver can get an answer: a click while the cell runs, or its fallback."""
+        return self.delivery.live or self.fallback is not None
 
     def approve(self, proposal: CodeProposed) -> Decision:
-        """Show ``proposal`` with Run / Edit / Skip / Stop and block until one is clicked.
+        """Show ``proposal`` with Run / Edit / Skip / Stop and block until one is clicked (or ask the fallback).
 
         Raises
         ------
         RunCancelled
-            When the frontend opened no comm subshell, so no click could reach the busy kernel.
+            When the frontend opened no comm subshell, so no click could reach the busy kernel, and there is
+            no fallback to ask.
         """
         if self.stop.is_set():
             return Decision("stop")
-        if not self.subshell_wait():
-            raise RunCancelled(NO_SUBSHELL)
+        if self._no_subshell or not self.delivery.live or not self.subshell_wait():
+            self._no_subshell = True
+            if self.fallback is None:
+                raise RunCancelled(NO_SUBSHELL)
+            return self._ask_fallback(proposal, self.fallback)
         self.on_wait(True)
         try:
             return self.panel.ask(proposal, "If the buttons do not respond, " + INTERRUPT_HINT + ".")
+        finally:
+            self.on_wait(False)
+
+    def _ask_fallback(self, proposal: CodeProposed, ask: Callable[[CodeProposed], Decision]) -> Decision:
+        self.on_wait(True)
+        try:
+            return ask(proposal)
         finally:
             self.on_wait(False)

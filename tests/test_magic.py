@@ -155,3 +155,98 @@ def test_a_run_with_zero_budgets_runs(ip, replies_file) -> None:
     path = replies_file("```python\nfinal_answer('ran')\n```")
     run = cell(ip, f"--model replay:{path} --max-cost 0 --max-time 0", "g")
     assert run.status == "finished" and run.answer == "ran"
+
+
+# -- subcommands parse strictly: a mistaken one is a usage error, never a (billed) run ---------------------------
+
+MISTAKES = [
+    ("export", "export needs a path"),
+    ("export   ", "export needs a path"),
+    ("export x.ipynb --some-flag", "no options (got --some-flag)"),
+    ("export --force run.json", "no options (got --force)"),
+    ("export notes.txt", "cannot export to 'notes.txt'"),
+    ("export results", "cannot export to 'results'"),
+    ("export a.json b.json", "one path, got 2 words"),
+    ("export my run.ipynb", "one path, got 2 words"),
+    ("undo --all", "takes no options"),
+    ("last -v", "takes no options"),
+    ("exprot x.json", "did you mean %autogpt export x.json?"),
+    ("expotr run.ipynb", "did you mean %autogpt export run.ipynb?"),
+    ("udno", "did you mean %autogpt undo?"),
+    ("hlep", "did you mean %autogpt help?"),
+    ("lsat", "did you mean %autogpt last?"),
+    ("unlaod", "did you mean %autogpt unload?"),
+    ("--max-steps 3 export run.json", "reads as the subcommand 'export'"),
+    ("--model openai:gpt-4o-mini undo", "reads as the subcommand 'undo'"),
+    ("-m openai:gpt-4o-mini exprot x.json", "did you mean"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), MISTAKES, ids=[m[0].strip() or "blank" for m in MISTAKES])
+def test_a_mistaken_subcommand_is_a_usage_error_and_never_reaches_the_model(
+    ip, openai_server, monkeypatch, line, expected
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-" + "k" * 24)  # a run here would be a paid one
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    with pytest.raises(UsageError) as err:
+        ip.run_line_magic("autogpt", line)
+    assert expected in str(err.value) and "\n" not in str(err.value) and type(err.value) is UsageError
+    assert openai_server.requests == []
+
+
+@pytest.mark.parametrize("body", ["undo", "export run.json", "exprot run.json"])
+def test_a_cell_that_holds_only_a_subcommand_is_a_usage_error(ip, openai_server, monkeypatch, body) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-" + "k" * 24)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    with pytest.raises(UsageError, match="line magic|did you mean"):
+        ip.run_cell_magic("autogpt", "", body)
+    assert openai_server.requests == []
+
+
+@pytest.mark.parametrize(
+    "goal", ["list columns", "lost revenue?", "expert tips for pandas", "plot sales", "undo", "help"]
+)
+def test_goals_that_look_like_subcommands_still_run_when_asked_for(ip, replies_file, monkeypatch, goal) -> None:
+    """Near misses shaped like goals run; ``--`` makes any line a goal."""
+    path = replies_file("Done.")
+    monkeypatch.setattr(magics_of(ip), "model", f"replay:{path}")
+    line = f"-- {goal}" if goal in ("undo", "help") else goal
+    run = ip.run_line_magic("autogpt", line)
+    assert run.goal == goal and run.answer == "Done."
+
+
+@pytest.mark.parametrize("line", ["help", "HELP", "--help", "-h"])
+def test_help_in_its_spellings_returns_the_manual(ip, line) -> None:
+    assert "--max-steps" in ip.run_line_magic("autogpt", line)
+
+
+def test_export_takes_a_quoted_path_with_spaces(ip, replies_file, tmp_path) -> None:
+    path = replies_file("```python\nfinal_answer(1)\n```")
+    cell(ip, f"--model replay:{path}", "one")
+    target = tmp_path / "my run.json"
+    assert "exported 1 step(s)" in ip.run_line_magic("autogpt", f'export "{target}"')
+    assert json.loads(target.read_text())["answer"] == 1
+
+
+# -- the goal's door: a key IPython expanded into it, broken Unicode ------------------------------------------------
+
+
+def test_a_key_interpolated_into_a_line_goal_never_leaves_the_magic(ip, openai_server, monkeypatch, capsys) -> None:
+    key = "sk-live-" + "Zq81" * 8
+    monkeypatch.setenv("PAYMENTS_API_KEY", key)
+    ip.user_ns["k"] = key
+    openai_server.queue("Done.")
+    result = ip.run_cell(f"%autogpt --model openai:m --base-url {openai_server.base_url} check that {{k}} works")
+    run = result.result
+    assert run.goal == "check that [REDACTED] works"
+    assert key not in json.dumps([r.body for r in openai_server.requests])  # nor did the model see it
+    assert key not in capsys.readouterr().out and key not in run._repr_markdown_()
+
+
+def test_a_goal_with_lone_surrogates_runs_and_exports(ip, replies_file, tmp_path) -> None:
+    path = replies_file("Done.")
+    ip.user_ns["name"] = "caf\udce9.csv"  # a file name that is not UTF-8, as os.listdir returns it
+    run = ip.run_cell(f"%autogpt --model replay:{path} summarise {{name}}").result
+    assert run.goal == "summarise caf\ufffd.csv"
+    ip.run_line_magic("autogpt", f"export {tmp_path / 'run.json'}")
+    assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["goal"] == run.goal

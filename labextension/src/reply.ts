@@ -1,6 +1,6 @@
 /**
- * The prose of a model reply, by the same fence grammar as the kernel's `jupyter_autogpt.protocol`
- * (`split_fences`, `prose_of`): the one place the extension reads a reply.
+ * The prose and the thinking of a model reply, by the same grammar as the kernel's `jupyter_autogpt.protocol`
+ * (`split_fences`, `split_thinking`, `prose_of`): the one place the extension reads a reply.
  */
 
 /** Fence languages that hold the step's Python code (`protocol.CODE_LANGUAGES`). */
@@ -44,15 +44,57 @@ export function splitFences(text: string): IPiece[] {
   return pieces;
 }
 
+/** Opening and closing markers of a reasoning model's thinking (`protocol._THINK_TAGS`). */
+const THINK_CLOSERS: { [tag: string]: string } = {
+  think: '</think>',
+  thinking: '</thinking>',
+  reasoning: '</reasoning>',
+  thought: '</thought>'
+};
+const OPENING = /^\s*(?:<(think|thinking|reasoning|thought)>|(<\|begin_of_thought\|>))/i;
+const CLOSING = /<\/(?:think|thinking|reasoning|thought)>|<\|end_of_thought\|>/gi;
+
+const trimNewlines = (text: string): string => text.replace(/^\n+|\n+$/g, '');
+
 /**
- * Return what a reply says besides its action: the text outside fences when it holds Python code, else the
- * whole reply (a final answer may quote other fences). Trimmed.
+ * Return `[thinking, rest]`: the reasoning a reply starts with, and what follows it (`protocol.split_thinking`).
+ * The thinking is shown collapsed, never as prose.
+ */
+export function splitThinking(text: string): [string, string] {
+  const thoughts: string[] = [];
+  let rest = text;
+  for (let opening = OPENING.exec(rest); opening; opening = OPENING.exec(rest)) {
+    const closer = opening[1] ? THINK_CLOSERS[opening[1].toLowerCase()] : '<|end_of_thought|>';
+    const start = opening[0].length;
+    const end = rest.toLowerCase().indexOf(closer, start);
+    if (end < 0) {
+      return [trimNewlines([...thoughts, rest.slice(start)].join('\n\n')), ''];
+    }
+    thoughts.push(rest.slice(start, end));
+    rest = rest.slice(end + closer.length);
+  }
+  if (thoughts.length === 0) {
+    CLOSING.lastIndex = 0;
+    for (let closing = CLOSING.exec(text); closing; closing = CLOSING.exec(text)) {
+      const before = splitFences(text.slice(0, closing.index));
+      if (before[before.length - 1].info === null) {
+        return [text.slice(0, closing.index), text.slice(closing.index + closing[0].length)];
+      }
+    }
+  }
+  return [thoughts.map(trimNewlines).join('\n\n'), rest];
+}
+
+/**
+ * Return what a reply says besides its action and its thinking: the text outside fences when it holds Python
+ * code, else the whole reply after its thinking (a final answer may quote other fences). Trimmed.
  */
 export function replyProse(reply: string): string {
-  const pieces = splitFences(reply);
+  const body = splitThinking(reply)[1];
+  const pieces = splitFences(body);
   const python = pieces.find(p => p.info !== null && CODE_LANGUAGES.has(p.info));
   if (!python || !python.body.trim()) {
-    return reply.trim();
+    return body.trim();
   }
   return pieces
     .filter(p => p.info === null)

@@ -3,7 +3,7 @@
  *
  * Text goes in through `textContent` only (a saved notebook may come from anyone); images as data URLs.
  */
-import { replyProse } from './reply';
+import { replyProse, splitThinking } from './reply';
 import { IOutput, IRunTranscript, IStep, JSONValue } from './schema';
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/svg+xml'];
@@ -67,6 +67,13 @@ function renderStep(step: IStep): HTMLElement {
   const details = el('details', 'jp-AutoGPTRun-step') as HTMLDetailsElement;
   const label = `Step ${step.index}` + (step.skipped ? ' (skipped)' : step.error ? ' ✗' : '');
   details.appendChild(el('summary', '', label));
+  const thinking = splitThinking(step.reply)[0];
+  if (thinking.trim()) {
+    const box = el('details', 'jp-AutoGPTRun-thinking'); // closed: shown on request, never as prose
+    box.appendChild(el('summary', '', `thinking · ${thinking.length} characters`));
+    box.appendChild(el('pre', '', thinking));
+    details.appendChild(box);
+  }
   const prose = replyProse(step.reply);
   if (prose) {
     details.appendChild(el('div', 'jp-AutoGPTRun-prose', prose));

@@ -1,4 +1,4 @@
-import { replyProse, splitFences } from '../src/reply';
+import { replyProse, splitFences, splitThinking } from '../src/reply';
 import { IOutput } from '../src/schema';
 import { outputText } from '../src/view';
 
@@ -41,5 +41,30 @@ describe('replyProse', () => {
       { info: 'python', body: 'x = 1', closed: false }
     ]);
     expect(replyProse('a\n```python\nx = 1')).toBe('a');
+  });
+});
+
+describe('splitThinking', () => {
+  const draft = 'wipe_everything()';
+  it.each([
+    ['a think block with drafted code', `<think>Maybe\n\`\`\`python\n${draft}\n\`\`\`\nNo.</think>\nI count rows.`],
+    ['two blocks in a row', `<think>first ${draft}</think><thinking>second</thinking>\nI count rows.`],
+    ['a closing tag the template opened', `It needs ${draft}.\n</think>\nI count rows.`],
+    ['begin/end of thought', `<|begin_of_thought|>${draft}<|end_of_thought|>\nI count rows.`],
+    ['upper-case tags', `<THINK>${draft}</THINK>\nI count rows.`]
+  ])('keeps %s out of the prose, as the kernel does', (_, reply) => {
+    const [thinking] = splitThinking(reply);
+    expect(thinking).toContain(draft);
+    expect(replyProse(reply)).toBe('I count rows.');
+  });
+
+  it('takes a reply cut off while thinking for thinking only', () => {
+    expect(splitThinking(`<think>still ${draft}`)).toEqual([`still ${draft}`, '']);
+    expect(replyProse(`<think>still ${draft}`)).toBe('');
+  });
+
+  it('leaves a closing tag inside a code block alone', () => {
+    const reply = 'Print it.\n```python\nprint("</think>")\n```';
+    expect(splitThinking(reply)).toEqual(['', reply]);
   });
 });

@@ -125,3 +125,31 @@ def test_approval_waits_for_a_subshell_that_appears(handle: Handle) -> None:
 def test_without_mid_cell_clicks_there_is_no_approval(handle: Handle) -> None:
     assert not make_view(handle, DEAD).can_approve()
     assert make_view(handle).can_approve()
+
+
+def test_where_no_click_can_arrive_the_fallback_asks_and_the_wait_is_learnt_once(handle: Handle) -> None:
+    waits: list[bool] = []
+
+    def found() -> bool:
+        waits.append(False)
+        return False
+
+    asked: list[int] = []
+
+    def text_prompt(proposal: CodeProposed) -> Decision:
+        asked.append(proposal.index)
+        assert "waiting for approval" in view.header.value  # the view says the run waits for an answer
+        return Decision("skip", feedback="not that")
+
+    view, proposal = asking(handle, subshell_wait=SubshellWait(found=found, grace=0.0), fallback_approver=text_prompt)
+    assert view.approve(proposal) == Decision("skip", feedback="not that")
+    assert view.approve(CodeProposed(2, "x = 2")) == Decision("skip", feedback="not that")
+    assert asked == [1, 2] and len(waits) == 1  # the subshell wait is paid once a run, not once a step
+    assert view.approval.box.layout.display == "none" and "waiting for approval" not in view.header.value
+
+
+def test_a_view_without_mid_cell_clicks_approves_through_its_fallback(handle: Handle) -> None:
+    view = make_view(handle, DEAD, fallback_approver=lambda proposal: Decision("run"))
+    view.handle(started(approve=True))
+    view.handle(StepStarted(1, 3))
+    assert view.can_approve() and view.approve(CodeProposed(1, "x = 1")) == Decision("run")

@@ -62,3 +62,19 @@ def test_oversized_html_is_never_cut_mid_markup() -> None:
     assert "<table>" not in shown and "too long to show here" in shown
     small = observation_html(Observation(displays=({"text/html": "<b>ok</b>"},)))
     assert "<b>ok</b>" in small
+
+
+def test_the_header_redacts_a_key_in_the_goal_before_cutting_it(monkeypatch) -> None:
+    """A key expanded into a goal by IPython; at the header's cut too, no piece of it shows."""
+    import time
+
+    from jupyter_autogpt.events import RunStarted
+    from jupyter_autogpt.limits import HEADER_GOAL_CHARS
+    from jupyter_autogpt.types import RunConfig
+    from jupyter_autogpt.ui.html_parts import header_html
+
+    key = "tok-" + "Hh7" * 12
+    monkeypatch.setenv("WAREHOUSE_TOKEN", key)
+    for goal in (f"check {key} works", "x" * (HEADER_GOAL_CHARS - 10) + key):
+        html = header_html(RunStarted("r", goal, "m", RunConfig(), time.time()), "running", (1, 3), Usage(), time.time())
+        assert all(key[i : i + 8] not in html for i in range(len(key) - 8)), goal[:20]

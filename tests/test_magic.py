@@ -198,7 +198,7 @@ def test_a_mistaken_subcommand_is_a_usage_error_and_never_reaches_the_model(
 def test_a_cell_that_holds_only_a_subcommand_is_a_usage_error(ip, openai_server, monkeypatch, body) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-" + "k" * 24)
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
-    with pytest.raises(UsageError, match="line magic|did you mean"):
+    with pytest.raises(UsageError, match=r"line magic|did you mean"):
         ip.run_cell_magic("autogpt", "", body)
     assert openai_server.requests == []
 

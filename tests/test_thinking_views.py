@@ -21,7 +21,9 @@ from support.views import Handle, make_view
 
 DRAFT = "wipe_everything()"
 REPLIES = {
-    "drafted-code": f"<think>Maybe\n```python\n{DRAFT}\n```\nNo, too risky.</think>\nI will count rows.\n```python\nprint(len(df))\n```",
+    "drafted-code": (
+        f"<think>Maybe\n```python\n{DRAFT}\n```\nNo, too risky.</think>\nI will count rows.\n```python\nprint(len(df))\n```"
+    ),
     "two-blocks": f"<think>first {DRAFT}</think><thinking>second thought</thinking>\nI will count rows.",
     "template-opened": f"The user wants rows; {DRAFT} would be wrong.\n</think>\nI will count rows.",
     "begin-of-thought": f"<|begin_of_thought|>plan: {DRAFT}<|end_of_thought|>\nI will count rows.",

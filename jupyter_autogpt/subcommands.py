@@ -1,13 +1,14 @@
 """The line magic's subcommands, parsed strictly: a mistaken subcommand must never start a (billed) run.
 
-``%autogpt export PATH``, ``undo``, ``unload``, ``last`` and ``help`` (also ``-h``/``--help``). Whether a line is a
-subcommand or a goal is decided by its *shape*:
+``%autogpt export PATH``, ``undo``, ``unload``, ``last`` and ``help`` (also ``-h``/``--help``); the learning ones,
+``dataset export`` and ``finetune``, run in ``learn.commands`` and reach this module only when that declined
+them. Whether a line is a subcommand or a goal is decided by its *shape*:
 
 * a line that starts with a subcommand's name (any case) and goes on with nothing, options or a path is that
   subcommand, parsed strictly: ``export`` without a path, with two paths, with a suffix other than ``.ipynb`` /
   ``.json``, or any subcommand with an option, is a usage error;
-* a line of at most three words of that shape whose first word is a near miss of a name (``exprot x.json``,
-  ``udno``, ``hlep``) is a usage error that says "did you mean …?";
+* a line of that shape whose first word is a near miss of a name (``exprot x.json``, ``udno``, ``hlep``,
+  ``fintune base runs.jsonl``) is a usage error that says "did you mean …?";
 * anything else is a goal: ``%autogpt help me plot x``, ``%autogpt export the table to csv``, and always
   ``%autogpt -- WORDS``.
 
@@ -22,12 +23,16 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 
-__all__ = ["EXPORT_SUFFIXES", "NAMES", "Subcommand", "check_goal", "parse"]
+__all__ = ["EXPORT_SUFFIXES", "LEARNING", "NAMES", "Subcommand", "check_goal", "parse"]
 
 NAMES = ("export", "undo", "unload", "last", "help")
+#: Subcommands of ``learn.commands``: a line of their shape that it declined is incomplete, never a goal.
+LEARNING = {
+    "dataset": "%autogpt dataset export runs.jsonl [--runs PATH|kernel ...] [--only-finished] [--min-steps N]",
+    "finetune": "%autogpt finetune BASE runs.jsonl --output adapter/ [options]",
+}
 EXPORT_SUFFIXES = (".ipynb", ".json")
 _HELP_FLAGS = ("-h", "--help")
-_SHORT = 3  # words: a near miss longer than this is taken for a goal
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ def _pathlike(word: str) -> bool:
 
 def _optionlike(word: str) -> bool:
     return word.startswith("-") and len(word) > 1
+
+
+def _shaped(args: list[str]) -> bool:
+    """Return whether the words after a subcommand's name read as its arguments (options, paths), not prose."""
+    return all(_optionlike(a) or _pathlike(a) or a == "export" for a in args)
 
 
 def _export(args: list[str]) -> Subcommand | None:
@@ -81,11 +91,17 @@ def _exact(name: str, args: list[str]) -> Subcommand | None:
     return None  # "undo the last change", "help me plot x": goals
 
 
+def _learning(name: str, args: list[str]) -> None:
+    """Refuse a learning subcommand that ``learn.commands`` declined, when its words read as arguments."""
+    if _shaped(args):
+        raise ConfigError(f"%autogpt {name} needs its arguments: {LEARNING[name]} (%autogpt help has every option)")
+
+
 def _near_miss(words: list[str], line: str) -> None:
-    """Raise "did you mean" for a short line shaped like a subcommand whose first word is misspelt."""
-    if len(words) > _SHORT or "\n" in line.strip() or not all(_optionlike(w) or _pathlike(w) for w in words[1:]):
+    """Raise "did you mean" for a line shaped like a subcommand whose first word is misspelt."""
+    if "\n" in line.strip() or not _shaped(words[1:]):
         return
-    close = difflib.get_close_matches(words[0].lower(), NAMES, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(words[0].lower(), [*NAMES, *LEARNING], n=1, cutoff=0.75)
     if close:
         meant = " ".join([close[0], *words[1:]])
         raise ConfigError(
@@ -110,6 +126,9 @@ def parse(line: str) -> Subcommand | None:
     name = words[0].lower()
     if name in NAMES:
         return _exact(name, words[1:])
+    if name in LEARNING:
+        _learning(name, words[1:])
+        return None
     _near_miss(words, line)
     return None
 

@@ -179,6 +179,11 @@ MISTAKES = [
     ("--max-steps 3 export run.json", "reads as the subcommand 'export'"),
     ("--model openai:gpt-4o-mini undo", "reads as the subcommand 'undo'"),
     ("-m openai:gpt-4o-mini exprot x.json", "did you mean"),
+    ("dataset", "dataset needs its arguments"),
+    ("dataset export", "dataset needs its arguments"),
+    ("finetune --output adapter/", "finetune needs its arguments"),
+    ("datset export runs.jsonl", "did you mean %autogpt dataset export runs.jsonl?"),
+    ("fintune Qwen/Qwen2.5-0.5B runs.jsonl --output adapter/", "did you mean %autogpt finetune"),
 ]
 
 
@@ -204,7 +209,9 @@ def test_a_cell_that_holds_only_a_subcommand_is_a_usage_error(ip, openai_server,
 
 
 @pytest.mark.parametrize(
-    "goal", ["list columns", "lost revenue?", "expert tips for pandas", "plot sales", "undo", "help"]
+    "goal",
+    ["list columns", "lost revenue?", "expert tips for pandas", "plot sales", "dataset of sales: top region?", "undo",
+     "help"],
 )
 def test_goals_that_look_like_subcommands_still_run_when_asked_for(ip, replies_file, monkeypatch, goal) -> None:
     """Near misses shaped like goals run; ``--`` makes any line a goal."""

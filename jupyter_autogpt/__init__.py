@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
-__all__ = ["__version__", "last_run", "load_ipython_extension", "summarize", "unload_ipython_extension"]
+__all__ = ["__version__", "last_run", "load_ipython_extension", "runs", "summarize", "unload_ipython_extension"]
 
 if TYPE_CHECKING:
     from .types import Run
@@ -27,6 +27,13 @@ def last_run() -> Run | None:
     from .session import last_run as _last_run
 
     return _last_run()
+
+
+def runs() -> list[Run]:
+    """Return this kernel's runs (the latest 100), oldest first; ``%autogpt history`` shows them as a table."""
+    from .session import runs as _runs
+
+    return _runs()
 
 
 def summarize(obj: Any, max_chars: int = 2000) -> str:

@@ -5,9 +5,11 @@ Standard library only. Names are in the past tense.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Union
 
+from .context import RunContext
+from .plan import Plan
 from .types import Observation, Run, RunConfig, Step, Usage
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "ModelDelta",
     "ModelReplied",
     "Noticed",
+    "PlanUpdated",
     "RunFinished",
     "RunStarted",
     "StepFinished",
@@ -27,11 +30,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RunStarted:
+    """A run began; ``context`` is the conversation around it (the thread it continues, instructions)."""
+
     run_id: str
     goal: str
     model: str
     config: RunConfig
     started_at: float
+    context: RunContext = field(default_factory=RunContext)
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,18 @@ class Noticed:
 
 
 @dataclass(frozen=True)
+class PlanUpdated:
+    """The plan changed: the model wrote or revised it, the user edited it, or a finished step ticked an item.
+
+    ``index`` is the step it happened in; ``plan`` is the whole new version (``revision`` grows when the items
+    themselves changed, not when one was ticked).
+    """
+
+    index: int
+    plan: Plan
+
+
+@dataclass(frozen=True)
 class FinalAnswer:
     answer: object
     text: str
@@ -113,6 +131,7 @@ Event = Union[
     CodeExecuted,
     StepFinished,
     Noticed,
+    PlanUpdated,
     FinalAnswer,
     RunFinished,
 ]

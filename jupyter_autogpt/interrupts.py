@@ -39,7 +39,8 @@ import time
 from collections.abc import Generator, Sequence
 
 from .errors import RunCancelled
-from .events import Event, FinalAnswer, ModelDelta, ModelReplied, RunFinished, RunStarted, StepFinished
+from .events import Event, FinalAnswer, ModelDelta, ModelReplied, PlanUpdated, RunFinished, RunStarted, StepFinished
+from .plan import Plan
 from .redaction import redact
 from .types import Run, RunStatus, Step, Usage
 from .ui.base import Renderer
@@ -151,6 +152,7 @@ class _Record:
         self.steps: list[Step] = []
         self.usage = Usage()
         self.answer: FinalAnswer | None = None
+        self.plan: Plan | None = None
         self.stop_thrown = False
 
     def note(self, event: Event) -> None:
@@ -164,6 +166,8 @@ class _Record:
             self.usage = event.total_usage
         elif isinstance(event, FinalAnswer):
             self.answer = event
+        elif isinstance(event, PlanUpdated):
+            self.plan = event.plan
 
     def stop_due(self, event: Event, stop: StopRequest | None) -> RunCancelled | None:
         """Return the cancellation for a Stop that came while the model streams ``event`` (once a run), else None."""
@@ -189,6 +193,6 @@ class _Record:
             goal=start.goal, model=start.model, status=status, steps=tuple(self.steps),
             answer=self.answer.answer if self.answer is not None else None, usage=self.usage, id=start.run_id,
             config=start.config, started_at=start.started_at, duration=time.time() - start.started_at,
-            error=redact(error) if error else None,
+            error=redact(error) if error else None, context=start.context, plan=self.plan,
         )
         return True

@@ -20,6 +20,11 @@ payloads up to ``RICH_CHARS``. What the views show: ``VIEW_OUTPUT_CHARS`` of a s
 
 What a training example holds (``jupyter_autogpt.dataset``): each message up to ``TRAINING_MESSAGE_CHARS``.
 
+What the model is told besides the goal (each a named budget inside the request's budget): standing instructions
+in the system prompt, ``INSTRUCTIONS_CHARS``; the earlier runs of a ``--continue`` thread, ``THREAD_CHARS`` (the
+newest in detail, older ones as their goal and answer, the rest a note); the user's own recent cells and their
+last error, ``NOTEBOOK_CHARS``; a plan, ``PLAN_ITEMS`` items of ``PLAN_ITEM_CHARS``.
+
 The namespace overview has its own budget (``--context-chars``), split by ``execution.summaries``.
 A local model's token window is fitted in ``models.transformers`` (tokens, not characters).
 """
@@ -33,16 +38,31 @@ __all__ = [
     "ANSWER_CHARS",
     "ANSWER_REPR_CHARS",
     "CAPTURE_CHARS",
+    "CELL_RESULT_CHARS",
+    "CELL_SOURCE_CHARS",
     "COMPACT_OUTPUT_CHARS",
     "COMPACT_STEPS",
     "DISPLAY_CHARS",
+    "EARLIER_ANSWER_CHARS",
+    "EARLIER_CODE_CHARS",
+    "EARLIER_GOAL_CHARS",
+    "EARLIER_OUTCOME_CHARS",
+    "EARLIER_STEPS",
     "FULL_STEPS",
     "HEADER_GOAL_CHARS",
+    "HISTORY_CELLS",
+    "INSTRUCTIONS_CHARS",
+    "NOTEBOOK_CHARS",
+    "PLAN_ITEMS",
+    "PLAN_ITEM_CHARS",
     "REPLY_CHARS",
     "RICH_CHARS",
     "RUN_ERROR_CHARS",
     "STEP_OUTPUT_CHARS",
     "TEXT_OUTPUT_LINES",
+    "THREAD_CHARS",
+    "THREAD_RUNS",
+    "TRACEBACK_CHARS",
     "TRAINING_MESSAGE_CHARS",
     "TRANSCRIPT_REPLY_CHARS",
     "VIEW_ERROR_CHARS",
@@ -74,8 +94,41 @@ COMPACT_STEPS = 4
 MIN_HISTORY_CHARS = 24_000
 
 
+# -- what the model is told besides the goal: the conversation around a run ----------------------------------
+
+#: Standing instructions (``%config AutoGPTMagics.instructions`` and the instructions file), together.
+INSTRUCTIONS_CHARS = 4_000
+#: The earlier runs of a ``--continue`` thread, as the first message tells them.
+THREAD_CHARS = 6_000
+#: Earlier runs a thread remembers (each a bounded record); older ones are only counted.
+THREAD_RUNS = 8
+#: Steps of an earlier run its record keeps (the newest); older ones are only counted.
+EARLIER_STEPS = 6
+#: An earlier run's goal, answer, and each recorded step's code and outcome.
+EARLIER_GOAL_CHARS = 600
+EARLIER_ANSWER_CHARS = 800
+EARLIER_CODE_CHARS = 500
+EARLIER_OUTCOME_CHARS = 200
+#: The user's own recent cells and the last error they hit, together (``--history``).
+NOTEBOOK_CHARS = 4_000
+#: How many of the user's recent cells the model sees by default (``--history N``).
+HISTORY_CELLS = 5
+#: One of those cells' source, and the short form of its result.
+CELL_SOURCE_CHARS = 800
+CELL_RESULT_CHARS = 160
+#: The traceback of the user's last error (its tail survives the cut: the line that names the error).
+TRACEBACK_CHARS = 2_000
+#: A plan: its items, and each item's text.
+PLAN_ITEMS = 10
+PLAN_ITEM_CHARS = 200
+
+
 def history_chars(context_chars: int) -> int:
-    """Return the character budget of a request's history for a run with ``--context-chars context_chars``."""
+    """Return the character budget of a request for a run with ``--context-chars context_chars``.
+
+    The system prompt (instructions included) and the first message (earlier runs, the user's recent cells,
+    the goal, the namespace overview) count toward it; the steps fill what is left.
+    """
     return max(4 * context_chars, MIN_HISTORY_CHARS)
 
 

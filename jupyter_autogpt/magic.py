@@ -86,10 +86,23 @@ class AutoGPTMagics(Magics):
         ``jupyter_autogpt.last_run()`` gives it later. Interrupt the kernel to stop a run; the steps done
         are kept.
 
+        The model is told what you did since the last run: your own cells with a short form of their results
+        and the last error you hit (``--history N``). A follow-up (``-c``) also shows it the earlier goals, their
+        steps and answers; ``%config AutoGPTMagics.continue_runs = True`` makes every run one (``--new``: afresh).
+        Standing instructions come from ``%config AutoGPTMagics.instructions`` and the nearest ``AGENTS.md``.
+        The model's plan shows as a checklist that ticks as steps finish (``_.plan``); ``--plan`` stops for
+        you to review it first.
+
         Usage::
 
             %%autogpt --model openai:gpt-4o-mini --max-steps 8
             Which region has the highest total revenue (units * price) in `sales`?
+
+            %%autogpt -c                 # a follow-up: the model sees the earlier goal, steps and answer
+            And for 2024?
+
+            %%autogpt --plan             # review (edit) the model's plan before any code runs
+            Clean `sales` and plot revenue per month.
 
             %autogpt --max-steps 4 what's the mean of x?   # a one-line goal, after the options
 
@@ -97,6 +110,7 @@ class AutoGPTMagics(Magics):
             %autogpt undo                # restore variables the last run rebound or deleted
             %autogpt unload              # free local (transformers) models
             %autogpt last                # the last run again
+            %autogpt history             # this kernel's runs: id, the run each follows up, goal, status, cost
             %autogpt help                # this manual
 
             %autogpt dataset export runs.jsonl [--runs PATH|kernel ...] [--only-finished] [--min-steps N]
@@ -148,16 +162,17 @@ class AutoGPTMagics(Magics):
         The goal starts at the first word that is neither an option nor an option's value, or after ``--``;
         it is kept as typed (apostrophes, quotes and spacing included), never shell-parsed.
         """
-        takes_value = options.takes_value()
-        expect_value = False
+        takes_value, optional = options.takes_value(), options.optional_values()
+        pending: str | None = None  # the option whose value the next word is
         for match in _WORD.finditer(line):
             word = match.group()
-            if expect_value:
-                expect_value = False
+            accepts = optional.get(pending or "")
+            if pending is not None and (accepts is None or accepts(word)):
+                pending = None
             elif word == "--":
                 return line[: match.start()], line[match.end() :].strip(), True
             elif word.startswith("-"):
-                expect_value = "=" not in word and _resolve(word, takes_value)
+                pending = _canonical(word, takes_value) if "=" not in word else None
             else:
                 return line[: match.start()], line[match.start() :].strip(), False
         return line, "", False
@@ -172,6 +187,11 @@ class AutoGPTMagics(Magics):
                 return Said(f"unloaded {_free_local_models()} local model(s)")
             if name == "last":
                 return _last_run() or Said("no %%autogpt run in this kernel yet")
+            if name == "history":
+                from .session import runs
+                from .ui.history import RunHistory
+
+                return RunHistory(runs())
             if name == "undo":
                 from .session import last_undo
 
@@ -210,12 +230,12 @@ def _door(goal: str) -> str:
     return redact(valid_text(goal)).strip()
 
 
-def _resolve(word: str, takes_value: dict[str, bool]) -> bool:
-    """Return whether the option ``word`` (maybe an unambiguous prefix, as argparse allows) takes a value."""
+def _canonical(word: str, takes_value: dict[str, bool]) -> str | None:
+    """Return the flag ``word`` names (maybe an unambiguous prefix, as argparse allows) when it takes a value."""
     if word in takes_value:
-        return takes_value[word]
-    matches = [v for option, v in takes_value.items() if option.startswith(word) and word.startswith("--")]
-    return len(matches) == 1 and matches[0]
+        return word if takes_value[word] else None
+    matches = [option for option in takes_value if option.startswith(word) and word.startswith("--")]
+    return matches[0] if len(matches) == 1 and takes_value[matches[0]] else None
 
 
 def _configure(session: Session, settings: Mapping[str, Any]) -> None:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import traitlets
 
-__all__ = ["Choice", "Flag", "Kind", "Names", "Number", "Text"]
+__all__ = ["LATEST", "Choice", "Flag", "Kind", "Names", "Number", "RunRef", "Text"]
+
+#: What ``-c``/``--continue`` given without a run id means: this kernel's latest run.
+LATEST = "latest"
+_RUN_ID = re.compile(r"(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{4,12}")
 
 
 class Kind(Protocol):
@@ -246,3 +251,42 @@ class Flag:
     def placeholder(self) -> str:
         """Return ``""``: a flag takes no value."""
         return ""
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """An optional run id: the flag alone means this kernel's latest run (``LATEST``), ``-c 3f9a…`` a named one.
+
+    In the line magic the goal follows the options, so the word after the flag is its value only when it reads
+    as a run id (``accepts``: 4 to 12 hex digits, letters and digits both); ``--continue=ID`` always is.
+    """
+
+    takes_value: ClassVar[bool] = True
+
+    def accepts(self, word: str) -> bool:
+        """Return whether ``word``, after the flag in the line magic, is its value rather than the goal's start."""
+        return _RUN_ID.fullmatch(word) is not None
+
+    def check(self, value: Any) -> Any:
+        """Return ``value``: which run it names is the session's to say."""
+        return value
+
+    def final(self, value: Any) -> Any:
+        """Return the run id, ``LATEST``, or ``None`` when the flag was not given."""
+        return value or None
+
+    def trait(self, default: Any, help: str) -> traitlets.TraitType[Any, Any]:
+        """Return a text trait (a run id is no ``%config`` default; the option declares ``config=False``)."""
+        return traitlets.Unicode(default or "", help=help)
+
+    def argparse(self, default: Any) -> dict[str, Any]:
+        """Return an optional value: the flag alone gives ``LATEST``."""
+        return {"nargs": "?", "const": LATEST, "default": None, "metavar": "RUN_ID"}
+
+    def describe(self, default: Any) -> str:
+        """Return ``""``: the help says what the flag alone means."""
+        return ""
+
+    def placeholder(self) -> str:
+        """Return ``[RUN_ID]``."""
+        return "[RUN_ID]"

@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 import traitlets
 
-from .option_kinds import Choice, Flag, Kind, Names, Number, Text
+from .limits import HISTORY_CELLS
+from .option_kinds import Choice, Flag, Kind, Names, Number, RunRef, Text
 from .risk import POLICIES
 from .types import RunConfig
 
@@ -35,9 +36,11 @@ __all__ = [
     "Names",
     "Number",
     "Option",
+    "RunRef",
     "Settings",
     "Text",
     "arguments",
+    "optional_values",
     "readme_table",
     "resolve",
     "takes_value",
@@ -145,6 +148,20 @@ OPTIONS: tuple[Option, ...] = (
            config=False, goes="model", note="default: the best available"),
     Option("view", "how a run shows its progress", Choice(("auto", "widgets", "text", "none")), "auto", flags=(),
            goes="session"),
+    Option("continue_from", "follow up this kernel's latest run (or RUN_ID): the model sees the earlier goals, "
+           "their steps compacted and their answers", RunRef(), None, flags=("-c", "--continue"),
+           config=False, note="%autogpt history lists the runs"),
+    Option("new", "start afresh, not as a follow-up, even when continue_runs is set", Flag(), False, config=False),
+    Option("continue_runs", "make every run a follow-up of the latest one, as if -c were given (--new starts "
+           "afresh)", Flag(), False, flags=()),
+    Option("history", "how many of your own cells since the last run the model sees, with a short form of their "
+           "results and the last error you hit (0: none)", Number(whole=True, minimum=0), HISTORY_CELLS, metavar="N"),
+    Option("instructions", "standing instructions added to the system prompt of every run (with the instructions "
+           "file), e.g. \"use polars; dates are UTC\"", Text(), "", flags=()),
+    Option("instructions_file", "the file of standing instructions, looked up in the notebook's folder and the "
+           "folders above it up to the repository root; empty: none", Text(), "AGENTS.md", flags=()),
+    Option("plan_review", "stop after the model's plan for you to review: edit its items or give feedback, then "
+           "Run or Stop", Flag(), False, flags=("--plan",)),
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}
@@ -167,6 +184,16 @@ def arguments() -> list[tuple[tuple[str, ...], dict[str, Any]]]:
 def takes_value() -> dict[str, bool]:
     """Return each flag and whether a value follows it (``--model x``, not ``--vision``)."""
     return {flag: option.kind.takes_value for option in OPTIONS for flag in option.switches}
+
+
+def optional_values() -> dict[str, Callable[[str], bool]]:
+    """Return each flag whose value may be left out, with the test of whether a word after it is that value.
+
+    In the line magic the goal follows the options: ``%autogpt -c and for 2024?`` continues the latest run with
+    the goal "and for 2024?", while ``%autogpt -c 3f9a2b goal`` names run 3f9a2b.
+    """
+    return {flag: option.kind.accepts for option in OPTIONS if isinstance(option.kind, RunRef)
+            for flag in option.switches}
 
 
 def traits() -> dict[str, Any]:

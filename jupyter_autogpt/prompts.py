@@ -1,10 +1,16 @@
-"""What the model reads: the system prompt, the first message, observations, and the bounded history."""
+"""What the model reads: the system prompt, the first message, observations, and the bounded history.
+
+The system prompt asks for a plan and carries the standing instructions; the first message opens with the
+conversation around the run (earlier runs of a ``--continue`` thread, the user's recent cells and last error:
+``context.sections``, each within its budget) before the goal and the namespace overview.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
 
+from . import context as run_context
 from .limits import (
     COMPACT_OUTPUT_CHARS,
     COMPACT_STEPS,
@@ -14,12 +20,15 @@ from .limits import (
     STEP_OUTPUT_CHARS,
     cut_middle,
 )
+from .plan import PlanDecision
 from .protocol import Reply, split_thinking
 from .types import Message, Observation, Step
 
 __all__ = [
     "EMPTY_REPLY",
     "EXPLAIN_PROMPT",
+    "INSTRUCTIONS_INTRO",
+    "PLAN_PROMPT",
     "PREMATURE_REPLY",
     "QUESTION_REPLY",
     "SYSTEM_PROMPT",
@@ -28,6 +37,7 @@ __all__ = [
     "build_messages",
     "first_message",
     "past_reply",
+    "plan_review_note",
     "render_observation",
     "render_step",
     "reply_notes",
@@ -35,7 +45,7 @@ __all__ = [
     "with_repeat_note",
 ]
 
-SYSTEM_PROMPT = """\
+_BASE_PROMPT = """\
 You are a careful data-analysis agent working inside the user's live Jupyter kernel (Python).
 You reach the goal step by step. In each reply:
 1. Think briefly (one or two sentences) about what to do next.
@@ -51,6 +61,24 @@ make plots with matplotlib and show them with plt.show(); do not ask the user qu
 sensibly yourself; if a step fails, read the error and fix the code.\
 """
 
+#: The plan the live view shows as a checklist (``plan.py`` reads it leniently; a reply without one still works).
+PLAN_PROMPT = """
+
+Plan: in your first reply, before the code, write a short plan: a line `Plan:` and then 2 to 6 numbered \
+items, one line each. Each step that runs without an error ticks off the current item. When the strategy \
+changes (an approach failed, the data is not what you expected), write the revised plan the same way, \
+marking finished items with [x].\
+"""
+
+#: The system prompt of every run: how to act, and the plan to write.
+SYSTEM_PROMPT = _BASE_PROMPT + PLAN_PROMPT
+
+#: Introduces the standing instructions at the end of the system prompt.
+INSTRUCTIONS_INTRO = (
+    "\n\nStanding instructions from the user (they apply to every run; follow them unless the goal says "
+    "otherwise):\n"
+)
+
 #: Added to the system prompt by ``--explain``: for teaching, every step says what it does and why.
 EXPLAIN_PROMPT = """
 
@@ -61,17 +89,32 @@ found.\
 """
 
 
-def system_prompt(explain: bool = False) -> str:
-    """Return the system prompt, with the teaching addendum when ``explain`` is set."""
-    return SYSTEM_PROMPT + (EXPLAIN_PROMPT if explain else "")
+def system_prompt(explain: bool = False, instructions: str = "") -> str:
+    """Return the system prompt: the plan it asks for, the teaching addendum (``explain``), standing instructions.
+
+    ``instructions`` are already bounded and redacted (``instructions.gather``).
+    """
+    prompt = SYSTEM_PROMPT + (EXPLAIN_PROMPT if explain else "")
+    return prompt + (INSTRUCTIONS_INTRO + instructions.strip() if instructions.strip() else "")
 
 
+def first_message(goal: str, overview: str, context: run_context.RunContext | None = None) -> Message:
+    """Return the first user message: the conversation around the run (if any), the goal, what the namespace holds."""
+    namespace = overview.strip() or "(the namespace holds no user variables yet)"
+    opening = run_context.sections(context) if context is not None else []
+    text = f"Goal:\n{goal.strip()}\n\nThe kernel's namespace:\n{namespace}"
+    return Message("user", "\n\n".join([*opening, ("The new goal" + text[4:]) if opening else text]))
 
 
-def first_message(goal: str, overview: str) -> Message:
-    """Return the first user message: the goal and what the namespace holds."""
-    context = overview.strip() or "(the namespace holds no user variables yet)"
-    return Message("user", f"Goal:\n{goal.strip()}\n\nThe kernel's namespace:\n{context}")
+def plan_review_note(decision: PlanDecision, plan: str) -> str:
+    """Return what the model reads after the user reviewed its plan (``--plan``) and changed it: nothing ran."""
+    parts = ["The user reviewed your plan before any code ran. Your code did not run."]
+    if decision.items is not None:
+        parts.append("The user's plan, which replaces yours:\n" + plan if plan else "The user removed the plan.")
+    if decision.feedback:
+        parts.append(f"User feedback: {decision.feedback}")
+    parts.append("Carry out the plan from its first item, one step at a time.")
+    return "\n\n".join(parts)
 
 
 def render_observation(obs: Observation, limit: int = STEP_OUTPUT_CHARS, notes: Sequence[str] = ()) -> str:

@@ -10,22 +10,26 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import models, prompts
+from . import instructions, models, prompts
 from .agent import Agent
 from .agent.approvals import Approver, refuse_approval, stdin_approver
+from .agent.plan_review import PlanReviewer, refuse_review, stdin_reviewer
+from .context import RunContext, Thread, thread_after
+from .errors import ConfigError
 from .events import CodeProposed
+from .execution.cell_history import RecentWork
 from .execution.ipython import IPythonExecutor
 from .execution.undo import UndoReport
 from .interrupts import StopRequest, drive
 from .limits import clip_lines
 from .types import Decision, Run, RunConfig
-from .ui.base import Approving, Renderer
+from .ui.base import Approving, Renderer, Reviewing
 from .ui.text import TextRenderer
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["Session", "last_run", "last_undo", "runs"]
+__all__ = ["Session", "find_run", "last_run", "last_undo", "runs"]
 
 _last: Run | None = None
 #: This kernel's latest runs, oldest first (``%autogpt dataset export`` reads them); bounded, as answers can be big.
@@ -33,6 +37,8 @@ KEPT_RUNS = 100
 _runs: deque[Run] = deque(maxlen=KEPT_RUNS)
 #: The latest run's executor: its undo log outlives the magics instance (``%reload_ext`` keeps it reachable).
 _last_executor: IPythonExecutor | None = None
+#: The cell (``In[n]``) of the latest run: the user's own cells after it are "what they did since".
+_last_cell = 0
 
 
 def last_run() -> Run | None:
@@ -43,6 +49,25 @@ def last_run() -> Run | None:
 def runs() -> list[Run]:
     """Return this kernel's runs (at most ``KEPT_RUNS``, the latest), oldest first."""
     return list(_runs)
+
+
+def find_run(ref: str) -> Run | None:
+    """Return this kernel's run ``ref`` names: ``"latest"``, an id, or an id's unique start (4 characters or more).
+
+    Raises
+    ------
+    ConfigError
+        When ``ref`` names no kept run, or more than one.
+    """
+    if ref == "latest":
+        return _last
+    found = [r for r in _runs if r.id == ref] or [r for r in _runs if len(ref) >= 4 and r.id.startswith(ref)]
+    if len(found) == 1:
+        return found[0]
+    kept = f"this kernel's last {KEPT_RUNS} runs" if len(_runs) == KEPT_RUNS else "this kernel's runs"
+    if not found:
+        raise ConfigError(f"no run {ref!r} among {kept}: %autogpt history lists them")
+    raise ConfigError(f"{ref!r} starts {len(found)} run ids: give more of it (%autogpt history lists them)")
 
 
 def last_undo() -> Callable[[], UndoReport] | None:
@@ -92,16 +117,25 @@ class Session:
             except ImportError:
                 return TextRenderer()
             text_prompt = self._text_approver()
-            return WidgetRenderer(stop=stop, fallback_approver=_showing_code(text_prompt) if text_prompt else None)
+            return WidgetRenderer(stop=stop, fallback_approver=_showing_code(text_prompt) if text_prompt else None,
+                                  fallback_reviewer=self._text_reviewer())
         return TextRenderer()
 
     def _has_frontend(self) -> bool:
         return getattr(self.shell, "kernel", None) is not None
 
     def run(self, goal: str, config: RunConfig, *, model: models.Model | None = None, **model_options: Any) -> Run:
-        """Run ``goal`` to its end and return the run; it is also kept as ``last_run()``."""
-        global _last, _last_executor
+        """Run ``goal`` to its end and return the run; it is also kept as ``last_run()``.
+
+        ``config`` says which earlier run it continues (``continue_from``, ``continue_runs``, ``new``), how many
+        of the user's recent cells the model sees (``history``) and the standing instructions; a ``--continue``
+        that names no run raises ``ConfigError`` before anything starts.
+        """
+        global _last, _last_executor, _last_cell
+        context = self.context(config)
         model = model or self.build_model(config, **model_options)
+        work = RecentWork(self.shell)
+        cell = work.current()  # this run's cell: the user's cells after it are what they did "since the last run"
         stop = StopRequest()  # the view's Stop button sets it; the loop and drive read it (see interrupts.py)
         renderers = self.renderers(config, stop)
         executor = IPythonExecutor(self.shell)
@@ -112,12 +146,39 @@ class Session:
             config,
             approver=self._approver(renderers),
             should_stop=stop.is_set,
-            system_prompt=prompts.system_prompt(explain=config.explain),
+            system_prompt=prompts.system_prompt(explain=config.explain, instructions=context.instructions.text),
+            context=context,
+            plan_reviewer=self._reviewer(renderers) if config.plan_review else None,
         )
-        run = drive(agent.run(goal), renderers, stop)
-        _last = run
+        try:
+            run = drive(agent.run(goal), renderers, stop)
+        finally:
+            work.forget_step_outputs()
+        _last, _last_cell = run, cell
         _runs.append(run)
         return run
+
+    def context(self, config: RunConfig) -> RunContext:
+        """Return the conversation around a run of ``config``: its thread, the user's recent cells, instructions."""
+        recent = RecentWork(self.shell).since(_last_cell, config.history)
+        standing = instructions.gather(config.instructions, config.instructions_file)
+        return RunContext(self.thread(config), recent, standing)
+
+    def thread(self, config: RunConfig) -> Thread:
+        """Return the thread a run of ``config`` continues (empty for a fresh run).
+
+        Raises
+        ------
+        ConfigError
+            For ``--continue`` with ``--new``, with no run in this kernel yet, or naming no run.
+        """
+        if config.new and config.continue_from:
+            raise ConfigError("--continue and --new contradict each other: give one of them")
+        ref = None if config.new else config.continue_from or ("latest" if config.continue_runs else None)
+        parent = find_run(ref) if ref else None
+        if parent is None and config.continue_from:
+            raise ConfigError("nothing to continue: no %%autogpt run in this kernel yet (drop -c/--continue)")
+        return thread_after(parent) if parent is not None else Thread()
 
     def _approver(self, renderers: Sequence[Renderer]) -> Callable[[CodeProposed], Decision] | None:
         """Return who approves steps: the view (its panel, or its text prompt where clicks cannot arrive), else
@@ -126,6 +187,21 @@ class Session:
             if isinstance(renderer, Approving) and renderer.can_approve():
                 return renderer.approve
         return self._text_approver() or refuse_approval
+
+    def _reviewer(self, renderers: Sequence[Renderer]) -> PlanReviewer:
+        """Return who reviews the plan under ``--plan``: as for approvals, the view, a text prompt or a refusal."""
+        for renderer in renderers:
+            if isinstance(renderer, Reviewing) and renderer.can_review():
+                return renderer.review
+        return self._text_reviewer() or refuse_review
+
+    def _text_reviewer(self) -> PlanReviewer | None:
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is None:
+            return stdin_reviewer(input)
+        if getattr(kernel, "_allow_stdin", False):
+            return stdin_reviewer(kernel.raw_input)
+        return None
 
     def _text_approver(self) -> Approver | None:
         """Return an approver asking on stdin: terminal IPython, or a kernel whose client allows stdin (now)."""

@@ -1,6 +1,6 @@
 """The line magic's subcommands, parsed strictly: a mistaken subcommand must never start a (billed) run.
 
-``%autogpt export PATH``, ``undo``, ``unload``, ``last`` and ``help`` (also ``-h``/``--help``); the learning ones,
+``%autogpt export PATH``, ``undo``, ``unload``, ``last``, ``history`` and ``help`` (also ``-h``/``--help``); the learning ones,
 ``dataset export`` and ``finetune``, run in ``learn.commands`` and reach this module only when that declined
 them. Whether a line is a subcommand or a goal is decided by its *shape*:
 
@@ -25,7 +25,7 @@ from .errors import ConfigError
 
 __all__ = ["EXPORT_SUFFIXES", "LEARNING", "NAMES", "Subcommand", "check_goal", "parse"]
 
-NAMES = ("export", "undo", "unload", "last", "help")
+NAMES = ("export", "undo", "unload", "last", "history", "help")
 #: Subcommands of ``learn.commands``: a line of their shape that it declined is incomplete, never a goal.
 LEARNING = {
     "dataset": "%autogpt dataset export runs.jsonl [--runs PATH|kernel ...] [--only-finished] [--min-steps N]",

@@ -159,6 +159,27 @@ def _prompt(run: Run) -> dict[str, str] | None:
     return {"system": head[0].content, "first": head[1].content}
 
 
+def _conversation(run: Run) -> dict[str, Any]:
+    """Return what steered the run besides its goal, each key only when there is something to say.
+
+    ``parent`` and ``thread``: the run it follows up and the earlier runs of its conversation (``--continue``);
+    ``instructions``: standing instructions and their sources; ``notebook``: which of the user's cells (and whose
+    error) the model saw; ``plan``: the last version of the plan, with each item's state.
+    """
+    context = run.context
+    found: dict[str, Any] = {}
+    if context.thread.runs:
+        found.update(parent=context.thread.parent, thread=context.thread.to_dict())
+    if context.instructions:
+        found["instructions"] = context.instructions.to_dict()
+    if context.notebook:
+        found["notebook"] = {"cells": [c.number for c in context.notebook.cells],
+                             "error_cell": context.notebook.error_cell if context.notebook.traceback else None}
+    if run.plan is not None:
+        found["plan"] = run.plan.to_dict()
+    return found
+
+
 def to_dict(run: Run) -> dict[str, Any]:
     """Return ``run`` as a versioned transcript (``schema/run.schema.json``): redacted, bounded, valid Unicode.
 
@@ -183,6 +204,7 @@ def to_dict(run: Run) -> dict[str, Any]:
     }
     if prompt := _prompt(run):
         data["prompt"] = prompt
+    data.update(_conversation(run))
     redacted: dict[str, Any] = valid_data(redact_data(data))  # the goal was typed by a user: any text at all
     return redacted
 

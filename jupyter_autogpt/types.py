@@ -12,6 +12,9 @@ from functools import cached_property
 from typing import Any, Literal
 
 from . import answers, safe_markdown
+from .context import RunContext
+from .limits import HISTORY_CELLS
+from .plan import Plan
 
 __all__ = [
     "Decision",
@@ -107,6 +110,13 @@ class RunConfig:
     approve: bool = False
     policy: Policy = "auto"
     insert_cells: bool = True
+    continue_from: str | None = None
+    continue_runs: bool = False
+    new: bool = False
+    history: int = HISTORY_CELLS
+    instructions: str = ""
+    instructions_file: str = "AGENTS.md"
+    plan_review: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-compatible values (never holds a secret)."""
@@ -183,6 +193,9 @@ class Run:
 
     The answer is shown (``repr``, Markdown, ``answer_text``) with secrets redacted and bounded
     (``answers.answer_text``, computed once per run); ``answer`` itself is the object the model's code produced.
+
+    ``context`` is the conversation around the run (the thread it continues, ``parent`` the id of the run it
+    continued; the user's recent cells; standing instructions), ``plan`` the last version of its plan.
     """
 
     goal: str
@@ -197,6 +210,13 @@ class Run:
     duration: float = 0.0
     error: str | None = None
     messages: tuple[Message, ...] = ()
+    context: RunContext = field(default_factory=RunContext)
+    plan: Plan | None = None
+
+    @property
+    def parent(self) -> str | None:
+        """Return the id of the run this one continued (``--continue``), or ``None`` for a fresh run."""
+        return self.context.thread.parent
 
     @property
     def code(self) -> str:

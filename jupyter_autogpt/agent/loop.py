@@ -3,7 +3,8 @@
 It knows the ``Model`` and ``Executor`` interfaces only: no IPython, no widgets, no vendor SDK. Streaming and
 non-streaming are the same loop; a caller that wants only the result consumes it (``run_to_completion``).
 Each concern of a step has its own module: ``model_retry`` (one complete reply), ``reasks`` (replies it
-cannot use yet), ``acting`` (approval, execution, notes), ``budgets`` (tokens, time, cost), ``state``.
+cannot use yet), ``planning`` (the visible plan and its review), ``acting`` (approval, execution, notes),
+``budgets`` (tokens, time, cost), ``state``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Generator, Iterator
 
+from ..context import RunContext
 from ..errors import AutoGPTError, BudgetExceeded, RunCancelled
 from ..events import Event, FinalAnswer, Noticed, RunFinished, RunStarted, StepFinished, StepStarted
 from ..execution.base import Executor
@@ -25,6 +27,7 @@ from .acting import Action, answer_given
 from .approvals import Approver
 from .budgets import Budgets, check_repeats
 from .model_retry import ask
+from .planning import Planning, PlanReviewer
 from .reasks import Reasks
 from .state import Conversation, RunState, internal_error
 
@@ -52,6 +55,11 @@ class Agent:
         Replaces the built-in system prompt.
     clock
         Monotonic clock of the time budget.
+    context
+        The conversation around the run: the thread it continues and the user's recent cells open the first
+        message; its instructions are already in ``system_prompt`` (the run records them).
+    plan_reviewer
+        Asked to review the plan before the first code runs, under ``config.plan_review`` (``--plan``).
     """
 
     def __init__(
@@ -64,6 +72,8 @@ class Agent:
         should_stop: Callable[[], bool] | None = None,
         system_prompt: str = SYSTEM_PROMPT,
         clock: Callable[[], float] = time.monotonic,
+        context: RunContext | None = None,
+        plan_reviewer: PlanReviewer | None = None,
     ) -> None:
         self.model = model
         self.executor = executor
@@ -72,6 +82,8 @@ class Agent:
         self.should_stop = should_stop or (lambda: False)
         self.system_prompt = system_prompt
         self.clock = clock
+        self.context = context or RunContext()
+        self.plan_reviewer = plan_reviewer
 
     def run(self, goal: str) -> Generator[Event, None, None]:
         """Yield the events of one run of ``goal``; the last one is always ``RunFinished``.
@@ -79,10 +91,11 @@ class Agent:
         Whatever fails (the model, the code, our own code, an interrupt), the executor is stopped (the
         user's namespace and hooks restored) and the run so far, its steps and messages, is kept.
         """
-        state = RunState(uuid.uuid4().hex[:12], goal, self.config, self.clock(), time.time())
+        state = RunState(uuid.uuid4().hex[:12], goal, self.config, self.clock(), time.time(), context=self.context,
+                         planning=Planning(self.config.plan_review, self.plan_reviewer))
         started = False
         try:
-            yield RunStarted(state.run_id, goal, self.model.id, self.config, state.started_wall)
+            yield RunStarted(state.run_id, goal, self.model.id, self.config, state.started_wall, self.context)
             started = True
             self.executor.start()
             yield from self._loop(state)
@@ -135,7 +148,7 @@ class Agent:
 
     def _conversation(self, goal: str) -> Conversation:
         overview = self.executor.overview(self.config.context_chars, self.config.focus)
-        return Conversation(self.system_prompt, first_message(goal, overview),
+        return Conversation(self.system_prompt, first_message(goal, overview, self.context),
                             history_chars(self.config.context_chars), self.config.vision)
 
     def _loop(self, state: RunState) -> Iterator[Event]:
@@ -161,6 +174,7 @@ class Agent:
                 continue  # a corrective re-ask: the same step asks again
             state.steps.append(with_repeat_note(state.steps, step))
             yield StepFinished(state.steps[-1])
+            yield from state.planning.finished(step, state.status == "finished")
             if state.status == "finished":
                 return
             check_repeats(state.steps)
@@ -184,6 +198,11 @@ class Agent:
                 return None
             state.end("finished", answer=reply.prose or reply.body.strip())
             return Step(index=index, reply=text, usage=usage, model_seconds=seconds)
+        yield from state.planning.replied(index, reply)
+        reviewed = yield from state.planning.review(index, reply)
+        if reviewed is not None:  # the user changed the plan: the model hears it before anything runs
+            return Step(index=index, reply=text, code=reply.code, output=reviewed, skipped=True, usage=usage,
+                        model_seconds=seconds)
         step = yield from self.action.act(index, reply, usage, seconds, budgets.step_timeout(self.clock()))
         if step.observation is not None and step.observation.answered:
             state.end("finished", answer=step.observation.answer)

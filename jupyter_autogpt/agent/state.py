@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..context import RunContext
 from ..limits import RUN_ERROR_CHARS, clip, cut_middle, overflow_message_chars
 from ..prompts import build_messages
 from ..redaction import redact
 from ..types import Message, Run, RunConfig, RunStatus, Step, Usage
+from .planning import Planning
 
 __all__ = ["Conversation", "RunState", "internal_error", "one_line"]
 
@@ -86,6 +88,8 @@ class RunState:
     status: RunStatus = "failed"
     answer: Any = None
     error: str | None = None
+    context: RunContext = field(default_factory=RunContext)
+    planning: Planning = field(default_factory=Planning)
 
     def end(self, status: RunStatus, error: str | None = None, answer: Any = None) -> None:
         """Record how the run ends."""
@@ -111,4 +115,6 @@ class RunState:
             duration=duration,
             error=one_line(redact(self.error)) if self.error else None,
             messages=tuple(self.messages),
+            context=self.context,
+            plan=self.planning.plan,
         )

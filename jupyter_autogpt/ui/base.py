@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from ..events import CodeProposed, Event
+from ..plan import Plan, PlanDecision
 from ..types import Decision
 
-__all__ = ["Approving", "Renderer", "StopFlag"]
+__all__ = ["Approving", "Renderer", "Reviewing", "StopFlag"]
 
 
 @runtime_checkable
@@ -26,6 +27,15 @@ class Approving(Protocol):
     def can_approve(self) -> bool: ...
 
     def approve(self, proposal: CodeProposed) -> Decision: ...
+
+
+@runtime_checkable
+class Reviewing(Protocol):
+    """A renderer that can ask the user to review the plan under ``--plan`` (edit it or give feedback; Run / Stop)."""
+
+    def can_review(self) -> bool: ...
+
+    def review(self, plan: Plan) -> PlanDecision: ...
 
 
 @runtime_checkable

@@ -17,7 +17,7 @@ from ..redaction import redact_data
 from ..safe_markdown import code, fence, inert, literal
 from ..transcript import METADATA_KEY, MIME_TYPE, step_cell, to_dict
 from ..types import Run
-from .text import markdown_transcript, reply_markdown
+from .text import context_markdown, markdown_transcript, plan_markdown, reply_markdown
 
 __all__ = ["mime_bundle", "plain_text", "to_notebook", "write"]
 
@@ -38,13 +38,16 @@ def mime_bundle(run: Run) -> dict[str, Any]:
     return redact_data({MIME_TYPE: to_dict(run), "text/markdown": markdown_transcript(run), "text/plain": plain_text(run)})
 
 
-def _notebook_cells(data: dict[str, Any], prose_answer: bool) -> list[dict[str, Any]]:
-    """Return the notebook's cells: model text in Markdown cells goes in inert (``safe_markdown``), bounded."""
+def _notebook_cells(data: dict[str, Any], prose_answer: bool, extras: list[str]) -> list[dict[str, Any]]:
+    """Return the notebook's cells: model text in Markdown cells goes in inert (``safe_markdown``), bounded.
+
+    ``extras`` follow the goal in the first cell: the run this one follows up, instructions, the plan.
+    """
     import nbformat
 
     v4 = nbformat.v4
     goal = "> " + inert(cut_middle(data["goal"].strip(), VIEW_OUTPUT_CHARS)).replace("\n", "\n> ")
-    head = f"## AutoGPT run\n\n{goal}\n\n{code(data['model'])} · {literal(data['status'])}"
+    head = "\n\n".join(["## AutoGPT run", goal, f"{code(data['model'])} · {literal(data['status'])}", *extras])
     cells = [v4.new_markdown_cell(head)]
     for step in data["steps"]:
         if not step["code"]:
@@ -74,7 +77,8 @@ def to_notebook(run: Run) -> Any:
 
     data = to_dict(run)
     nb = nbformat.v4.new_notebook()
-    nb.cells = _notebook_cells(data, isinstance(run.answer, str))
+    extras = context_markdown(run.context) + ([plan_markdown(run.plan)] if run.plan is not None else [])
+    nb.cells = _notebook_cells(data, isinstance(run.answer, str), redact_data(extras))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata[METADATA_KEY] = {
@@ -83,6 +87,7 @@ def to_notebook(run: Run) -> Any:
         "status": data["status"],
         "config": data["config"],
         "usage": data["usage"],
+        **({"parent": data["parent"]} if "parent" in data else {}),
     }
     nbformat.validate(nb)
     return nb

@@ -12,16 +12,18 @@ import re
 from typing import Any
 
 from .. import pricing
+from ..context import RunContext
 from ..events import RunStarted
 from ..limits import HEADER_GOAL_CHARS, VIEW_ERROR_CHARS, VIEW_OUTPUT_CHARS, clip, cut_middle
+from ..plan import Plan
 from ..protocol import parse_reply, split_fences, split_thinking
 from ..redaction import redact
 from ..types import ImageData, Observation, Run, Step, Usage
 from .sanitize import clean
 
 __all__ = [
-    "code_html", "header_html", "markdown_html", "observation_html", "reply_html", "run_html", "streaming_html",
-    "thinking_html",
+    "code_html", "context_html", "header_html", "markdown_html", "observation_html", "plan_html", "reply_html",
+    "run_html", "streaming_html", "thinking_html", "thread_line",
 ]
 
 MONO = "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
@@ -180,14 +182,64 @@ def run_html(run: Run) -> str:
     facts = [f"<code>{html.escape(run.model)}</code>", f"<b>{html.escape(run.status)}</b>"]
     facts += [f"≈${cost:.4f}"] if cost is not None else []
     goal = _inline(cut_middle(redact(run.goal.strip()), VIEW_OUTPUT_CHARS))
+    thread = thread_line(run.context)
     return clean(  # once more as a whole: this HTML is saved, and rendered as trusted right after the run
         '<div class="autogpt-transcript" style="border-left: 3px solid var(--jp-brand-color1, #1976d2); '
         'padding: 2px 10px;">'
         f"<div><b>autogpt</b> · {' · '.join(facts)}</div>"
-        f'<blockquote style="margin: 4px 0; opacity: .85;">{goal}</blockquote>'
+        + (f'<div class="autogpt-thread" style="opacity: .8;">{thread}</div>' if thread else "")
+        + f'<blockquote style="margin: 4px 0; opacity: .85;">{goal}</blockquote>'
+        + context_html(run.context)
+        + (plan_html(run.plan) if run.plan is not None else "")
         + "".join(step_html(s) for s in run.steps)
         + "</div>"
     )
+
+
+_MARKS = {"done": "☑", "doing": "▶", "todo": "☐"}
+
+
+def plan_html(plan: Plan) -> str:
+    """Return the plan as a checklist: ☑ done, ▶ the current item, ☐ to do; who wrote it and which revision."""
+    rows = "".join(
+        f'<li class="autogpt-plan-item autogpt-plan-{item.state}" style="margin: 1px 0;'
+        f'{" opacity: .7;" if item.state == "done" else ""}">{_MARKS[item.state]} {_inline(item.text)}</li>'
+        for item in plan.items
+    ) or '<li style="opacity: .6;">(no items)</li>'
+    facts = [f"{plan.done}/{len(plan.items)} done"]
+    facts += [f"revision {plan.revision}"] if plan.revision > 1 else []
+    facts += ["edited by you"] if plan.by == "user" else []
+    return clean(
+        f'<div class="autogpt-plan" style="margin: 4px 0;"><b>Plan</b> <span style="opacity: .7;">· '
+        f'{" · ".join(facts)}</span><ul style="list-style: none; padding-left: 8px; margin: 2px 0;">{rows}</ul></div>'
+    )
+
+
+def thread_line(context: RunContext) -> str:
+    """Return the escaped line saying which run this one follows up (``--continue``), or ``""`` for a fresh run."""
+    thread = context.thread
+    if not thread.runs:
+        return ""
+    parent = thread.runs[-1]
+    goal = clip(" ".join(parent.goal.split()), 80)
+    return (f"↳ follows up run <code>{html.escape(parent.id)}</code> ({html.escape(goal)}) · "
+            f"run {thread.length + 1} of this conversation")
+
+
+def context_html(context: RunContext) -> str:
+    """Return what steered the run besides its goal: standing instructions (collapsed) and the user's cells it saw."""
+    parts = []
+    if context.instructions:
+        sources = ", ".join(context.instructions.sources)
+        parts.append(f'<details class="autogpt-instructions"><summary style="opacity: .8;">standing instructions · '
+                     f"{html.escape(sources)}</summary>{pre(context.instructions.text)}</details>")
+    notebook = context.notebook
+    if notebook:
+        cells = ", ".join(f"In [{c.number}]" for c in notebook.cells)
+        error = f"; the error of In [{notebook.error_cell}]" if notebook.traceback else ""
+        parts.append(f'<div class="autogpt-notebook-context" style="opacity: .75;">ⓘ the model saw your cells '
+                     f"{html.escape(cells or 'none')}{html.escape(error)}</div>")
+    return "".join(parts)
 
 
 def _header_goal(goal: str) -> str:
@@ -201,6 +253,7 @@ def header_html(start: RunStarted | None, status: str, step: tuple[int, int], us
     if start is None:
         return "<b>autogpt</b>"
     goal = _header_goal(start.goal)
+    thread = thread_line(start.context)
     color = _STATUS_COLORS.get(status, "#c62828" if status == "failed" else "#616161")
     approx = "~" if usage.estimated else ""
     facts = [
@@ -214,4 +267,5 @@ def header_html(start: RunStarted | None, status: str, step: tuple[int, int], us
     if cost is not None:
         facts.append(f"≈${cost:.4f}")
     line = " · ".join(f for f in facts if f)
-    return f'<div><b>autogpt</b> · {html.escape(goal)}</div><div style="font-size: 90%;">{line}</div>'
+    thread_div = f'<div class="autogpt-thread" style="font-size: 90%; opacity: .8;">{thread}</div>' if thread else ""
+    return f'<div><b>autogpt</b> · {html.escape(goal)}</div>{thread_div}<div style="font-size: 90%;">{line}</div>'

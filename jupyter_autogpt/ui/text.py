@@ -6,6 +6,7 @@ import re
 import sys
 from typing import TextIO
 
+from ..context import RunContext
 from ..events import (
     CodeExecuted,
     CodeProposed,
@@ -14,11 +15,13 @@ from ..events import (
     ModelDelta,
     ModelReplied,
     Noticed,
+    PlanUpdated,
     RunFinished,
     RunStarted,
     StepStarted,
 )
 from ..limits import VIEW_OUTPUT_CHARS, clip, clip_lines, cut_middle
+from ..plan import Plan
 from ..protocol import parse_reply, split_thinking
 from ..redaction import redact
 from ..safe_markdown import code, fence, inert, literal
@@ -102,6 +105,7 @@ class TextRenderer:
         self._stream = stream
         self.stream_tokens = stream_tokens
         self._echo = _Echo()
+        self._plan: Plan | None = None
 
     @property
     def out(self) -> TextIO:
@@ -116,6 +120,7 @@ class TextRenderer:
         if isinstance(event, RunStarted):
             goal = redact(event.goal.strip()).splitlines()
             self._write(f"▶ autogpt · {event.model} · goal: {printable(clip(goal[0] if goal else '', 100))}\n")
+            self._write(context_lines(event.context))
         elif isinstance(event, StepStarted):
             self._echo = _Echo()
             self._write(f"\n── step {event.index}/{event.max_steps} ──\n")
@@ -134,7 +139,10 @@ class TextRenderer:
             self._other(event)
 
     def _other(self, event: Event) -> None:
-        if isinstance(event, Noticed):
+        if isinstance(event, PlanUpdated):
+            self._write(plan_change(self._plan, event.plan))
+            self._plan = event.plan
+        elif isinstance(event, Noticed):
             partial = event.level == "retry" and self._echo.text.strip()
             if event.level == "retry":
                 self._echo = _Echo()
@@ -159,6 +167,55 @@ class TextRenderer:
     def close(self) -> None:
         self._write(self._echo.feed("", final=True))
         self._echo = _Echo()
+
+
+def context_lines(context: RunContext) -> str:
+    """Return the lines saying what steered a run besides its goal: the run it follows up, instructions, cells seen."""
+    lines = []
+    if context.thread.runs:
+        parent = context.thread.runs[-1]
+        lines.append(f"↳ follows up run {parent.id} ({clip(' '.join(parent.goal.split()), 60)}) · "
+                     f"run {context.thread.length + 1} of this conversation")
+    if context.instructions:
+        lines.append(f"standing instructions: {', '.join(context.instructions.sources)}")
+    if context.notebook:
+        seen = [f"In [{c.number}]" for c in context.notebook.cells]
+        seen += [f"the error of In [{context.notebook.error_cell}]"] if context.notebook.traceback else []
+        lines.append("the model sees your cells " + ", ".join(seen))
+    return "".join(f"ⓘ {printable(line)}\n" for line in lines)
+
+
+def plan_change(before: Plan | None, after: Plan) -> str:
+    """Return what the terminal prints when the plan changes: the whole checklist when its items changed, else
+    the items just ticked."""
+    if before is not None and before.texts == after.texts:
+        ticked = [f"✓ {n}. {item.text}" for n, (was, item) in enumerate(zip(before.items, after.items, strict=True), 1)
+                  if item.state == "done" and was.state != "done"]
+        return "".join(printable(t) + "\n" for t in ticked)
+    title = "plan" if before is None else ("plan, edited by you" if after.by == "user" else "revised plan")
+    return printable(f"{title}:\n" + after.numbered()) + "\n"
+
+
+def context_markdown(context: RunContext) -> list[str]:
+    """Return Markdown pieces for the run this one follows up and the standing instructions (collapsed)."""
+    pieces = []
+    if context.thread.runs:
+        parent = context.thread.runs[-1]
+        goal = clip(" ".join(parent.goal.split()), 80)
+        pieces.append(f"↳ follows up run {code(parent.id)} ({literal(goal)}) · run {context.thread.length + 1} of "
+                      "this conversation")
+    if context.instructions:
+        sources = literal(", ".join(context.instructions.sources))
+        pieces.append(f"<details><summary>standing instructions · {sources}</summary>"
+                      + fence(context.instructions.text, "text") + "</details>")
+    return pieces
+
+
+def plan_markdown(plan: Plan) -> str:
+    """Return the plan as a Markdown task list (model text inert): ``- [x]`` for the items done."""
+    edited = " · edited by you" if plan.by == "user" else ""
+    rows = [f"- [{'x' if i.state == 'done' else ' '}] {inert(i.text)}" for i in plan.items] or ["_(no items)_"]
+    return f"**Plan** · {plan.done}/{len(plan.items)} done{edited}\n\n" + "\n".join(rows)
 
 
 def thinking_markdown(thinking: str) -> str:
@@ -195,7 +252,10 @@ def markdown_transcript(run: Run, steps: bool = True, answer: bool = True) -> st
     Leave the answer out where the run's own result, shown right below, holds it (the widget view's leftover).
     """
     goal = inert(cut_middle(run.goal.strip(), VIEW_OUTPUT_CHARS))
-    parts = [f"**autogpt** · {code(run.model)} · {literal(run.status)}", "> " + goal.replace("\n", "\n> ")]
+    parts = [f"**autogpt** · {code(run.model)} · {literal(run.status)}", *context_markdown(run.context),
+             "> " + goal.replace("\n", "\n> ")]
+    if run.plan is not None:
+        parts.append(plan_markdown(run.plan))
     if steps:
         parts += [_step_markdown(s) for s in run.steps]
     if not answer:

@@ -7,8 +7,8 @@ displaying widget: model not found" — the widget mime type outranks any fallba
 a static output survives reopening the notebook. A run that never reached its end leaves a static snapshot
 of what the view showed, so closing the widgets never blanks the output.
 
-The Stop button (``stop_control.py``), the approver (``approval.py``) and click delivery (``ui/clicks.py``)
-are parts it holds and lays out; what they do is theirs.
+The Stop button (``stop_control.py``), the approver (``approval.py``), the plan's review (``plan.py``) and click
+delivery (``ui/clicks.py``) are parts it holds and lays out; what they do is theirs.
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ from ...events import (
     ModelDelta,
     ModelReplied,
     Noticed,
+    PlanUpdated,
     RunFinished,
     RunStarted,
     StepFinished,
     StepStarted,
 )
 from ...limits import VIEW_ERROR_CHARS, cut_middle
+from ...plan import Plan, PlanDecision
 from ...types import Decision, Run, Usage
 from ..base import StopFlag
 from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, click_delivery, keep_on_subshell
-from ..html_parts import header_html, markdown_html, pre
+from ..html_parts import context_html, header_html, markdown_html, plan_html, pre
 from .approval import ApprovalPanel, WidgetApprover
+from .plan import PlanPanel, WidgetPlanReviewer
 from .static import Snapshot, StaticTranscript
 from .steps import StepView, Throttle
 from .stop_control import StopControl
@@ -66,6 +69,8 @@ class WidgetRenderer:
         Says whether the frontend opened a comm subshell, waiting a little for it; approval needs one.
     fallback_approver
         Asks when no click can reach the kernel (the text prompt of a client that allows stdin).
+    fallback_reviewer
+        Reviews the plan (``--plan``) when no click can reach the kernel, likewise.
     """
 
     def __init__(
@@ -78,6 +83,7 @@ class WidgetRenderer:
         ticker: Callable[[], float] = time.monotonic,
         subshell_wait: SubshellWait | None = None,
         fallback_approver: Callable[[CodeProposed], Decision] | None = None,
+        fallback_reviewer: Callable[[Plan], PlanDecision] | None = None,
     ) -> None:
         self._display = display or _ipython_display
         self.delivery = delivery or click_delivery()
@@ -87,16 +93,18 @@ class WidgetRenderer:
         stop = stop if stop is not None else threading.Event()
         self.approval = ApprovalPanel()
         self.approver = WidgetApprover(
-            self.approval, stop, self.delivery, self.subshell_wait, self._awaiting, fallback_approver
+            self.approval, stop, self.delivery, self.subshell_wait, self._waiting_for("approval"), fallback_approver
         )
-        self.stop_control = StopControl(stop, on_stop=self.approval.cancel)
+        self.plan_panel = PlanPanel()
+        self.reviewer = WidgetPlanReviewer(
+            self.plan_panel, stop, self.delivery, self.subshell_wait, self._waiting_for("review"), fallback_reviewer
+        )
+        self.stop_control = StopControl(stop, on_stop=self._cancel_questions)
         self._build()
         self._step_views: list[StepView] = []
         self._handle: Any = None
-        self._shown = False
         self._start: RunStarted | None = None
-        self._status = "starting"
-        self._step = (0, 0)
+        self._shown, self._status, self._step = False, "starting", (0, 0)
         self._usage = Usage()
         self._header_throttle = Throttle(4.0, clock=ticker)
         self._notes: list[str] = []
@@ -104,21 +112,24 @@ class WidgetRenderer:
         self.finalized = False
 
     def _build(self) -> None:
-        """Lay out the view: header and Stop, notes, the steps, the approval panel, notices, the answer."""
+        """Lay out the view: header, Stop, notes, context, the plan and its review, steps, approval, the answer."""
         import ipywidgets as w
 
         self.header = w.HTML(layout=w.Layout(width="100%"))
         self.note = w.HTML()
+        self.context, self.plan = w.HTML(), w.HTML()
         self.steps = w.Accordion()
         self.notices = w.HTML()
         self.answer = w.HTML()
         self.answer.add_class("autogpt-answer")
         top = w.HBox([self.header, self.stop_control.button], layout=w.Layout(align_items="flex-start"))
-        parts = [top, self.note, self.steps, self.approval.box, self.notices, self.answer]
+        parts = [top, self.note, self.context, self.plan, self.plan_panel.box, self.steps, self.approval.box,
+                 self.notices, self.answer]
         self.view = w.VBox(parts, layout=w.Layout(border_left="3px solid #1976d2", padding="2px 8px"))
         self.view.add_class("autogpt-view")
         self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_control.button, self.steps]
         self._widgets += [self.approval.box, self.approval.title, *self.approval.widgets, self.notices, self.answer]
+        self._widgets += [self.context, self.plan, *self.plan_panel.widgets]
 
     # -- Approving, through the approver ----------------------------------------------------------------------
 
@@ -129,12 +140,26 @@ class WidgetRenderer:
         """Show ``proposal`` with Run / Edit / Skip / Stop and block until one is clicked."""
         return self.approver.approve(proposal)
 
-    def _awaiting(self, waiting: bool) -> None:
-        if waiting:
-            self._set_status("waiting for approval")
-            self._current().output.value = '<i style="opacity: .6;">waiting for your approval…</i>'
-        else:
-            self._set_status("running")
+    def can_review(self) -> bool:
+        return self.reviewer.can_review()
+
+    def review(self, plan: Plan) -> PlanDecision:
+        """Show ``plan`` for review with Run / Stop and block until one is clicked (``--plan``)."""
+        return self.reviewer.review(plan)
+
+    def _cancel_questions(self) -> None:
+        self.approval.cancel()
+        self.plan_panel.cancel()
+
+    def _waiting_for(self, what: str) -> Callable[[bool], None]:
+        """Return what tells the view a question (``approval``, ``review``) is shown (True) or answered (False)."""
+
+        def waiting(shown: bool) -> None:
+            self._set_status(f"waiting for {what}" if shown else "running")
+            if shown:
+                self._current().output.value = f'<i style="opacity: .6;">waiting for your {what}…</i>'
+
+        return waiting
 
     # -- Renderer -------------------------------------------------------------------------------------------
 
@@ -165,6 +190,8 @@ class WidgetRenderer:
             if event.level == "retry" and self._step_views:
                 self._current().restart()
             self._notice(event)
+        elif isinstance(event, PlanUpdated):
+            self.plan.value = plan_html(event.plan)
         elif isinstance(event, FinalAnswer):
             body = markdown_html(event.text) if isinstance(event.answer, str) else pre(event.text)
             self.answer.value = f"<div><b>Answer</b></div>{body}"
@@ -180,6 +207,7 @@ class WidgetRenderer:
 
     def _started(self, event: RunStarted) -> None:
         self._start, self._status = event, "running"
+        self.context.value = context_html(event.context)
         if not self.delivery.live:
             self.stop_control.hide()
             self._set_note(f"{self.delivery.reason}: {INTERRUPT_HINT}.")
@@ -235,7 +263,7 @@ class WidgetRenderer:
         with self.view.hold_sync():
             self._render_header()
             self.stop_control.hide()
-            self.approval.box.layout.display = "none"
+            self.approval.box.layout.display = self.plan_panel.box.layout.display = "none"
         if self._shown:
             self._leave(StaticTranscript(run))
 
@@ -250,7 +278,8 @@ class WidgetRenderer:
 
     def _snapshot_html(self) -> str:
         steps = "".join(view.snapshot_html() for view in self._step_views)
-        body = self.header.value + self.note.value + steps + self.notices.value + self.answer.value
+        body = self.header.value + self.note.value + self.context.value + self.plan.value + steps
+        body += self.notices.value + self.answer.value
         return f'<div class="autogpt-transcript" style="border-left: 3px solid #ef6c00; padding: 2px 10px;">{body}</div>'
 
     def close(self) -> None:

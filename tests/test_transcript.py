@@ -13,7 +13,7 @@ from jupyter_autogpt import models, transcript
 from jupyter_autogpt.session import Session
 from jupyter_autogpt.types import ImageData, Observation, RunConfig
 from jupyter_autogpt.ui import export
-from support.runs import scripted_run
+from support.runs import followup_run, scripted_run
 
 FIXTURE = Path(__file__).parents[1] / "labextension" / "test" / "fixtures" / "run.json"
 REPLIES = [
@@ -51,9 +51,13 @@ def test_jest_fixture_is_schema_valid_and_current(shell: InteractiveShell) -> No
     """The TypeScript tests read this fixture; it must match what Python writes today."""
     data = json.loads(FIXTURE.read_text())
     transcript.validate(data)
-    fresh = transcript.to_dict(scripted_run(shell, REPLIES))
+    fresh = transcript.to_dict(followup_run(shell))  # a follow-up with instructions and a plan: every section
     assert set(data) == set(fresh)
     assert set(data["steps"][0]) == set(fresh["steps"][0])
+    for key in ("thread", "instructions", "plan"):
+        assert set(data[key]) == set(fresh[key])
+    assert set(data["thread"]["runs"][0]) == set(fresh["thread"]["runs"][0])
+    assert set(data["plan"]["items"][0]) == set(fresh["plan"]["items"][0])
 
 
 def test_replay_round_trip(shell: InteractiveShell, tmp_path: Path) -> None:

@@ -60,6 +60,37 @@ export interface IStep {
 
 export type RunStatus = 'finished' | 'max_steps' | 'interrupted' | 'failed';
 
+/** One earlier run of a follow-up's conversation, as the follow-up remembers it. */
+export interface IEarlierRun {
+  id: string;
+  goal: string;
+  status: string;
+  answer?: string;
+  error?: string | null;
+}
+
+/** The earlier runs a follow-up (`--continue`) continues, oldest first; `omitted` older ones are only counted. */
+export interface IThread {
+  runs: IEarlierRun[];
+  omitted?: number;
+}
+
+/** Standing instructions added to the system prompt, and where they came from (`%config`, AGENTS.md). */
+export interface IInstructions {
+  text: string;
+  sources: string[];
+}
+
+export type PlanState = 'todo' | 'doing' | 'done';
+
+/** The last version of a run's plan: its items and their state; `by` is "user" after a `--plan` edit. */
+export interface IPlan {
+  items: { text: string; state: PlanState }[];
+  revision?: number;
+  step?: number;
+  by?: 'model' | 'user';
+}
+
 export interface IRunTranscript {
   format: string;
   version: number;
@@ -77,6 +108,13 @@ export interface IRunTranscript {
   steps: IStep[];
   /** The head of every request: the system prompt and the first message (read by jupyter_autogpt.dataset). */
   prompt?: { system: string; first: string };
+  /** The id of the run this one follows up (`--continue`); absent for a fresh run (and in older transcripts). */
+  parent?: string;
+  thread?: IThread;
+  instructions?: IInstructions;
+  /** Which of the user's own cells (In[n]) the model saw, and the cell whose error it saw. */
+  notebook?: { cells?: number[]; error_cell?: number | null };
+  plan?: IPlan;
 }
 
 /** Return whether `value` is a transcript this version can read (format, version and required keys). */

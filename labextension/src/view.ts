@@ -4,7 +4,7 @@
  * Text goes in through `textContent` only (a saved notebook may come from anyone); images as data URLs.
  */
 import { replyProse, splitThinking } from './reply';
-import { IOutput, IRunTranscript, IStep, JSONValue } from './schema';
+import { IOutput, IPlan, IRunTranscript, IStep, JSONValue } from './schema';
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/svg+xml'];
 
@@ -102,11 +102,66 @@ export function summaryLine(run: IRunTranscript): string {
   );
 }
 
+const PLAN_MARKS = { done: '☑', doing: '▶', todo: '☐' };
+
+/** Return the line naming the run this one follows up (`--continue`), or null for a fresh run or an old transcript. */
+export function threadLine(run: IRunTranscript): string | null {
+  const runs = run.thread?.runs ?? [];
+  const parent = runs[runs.length - 1];
+  if (!run.parent || !parent) {
+    return null;
+  }
+  const goal = parent.goal.split(/\s+/).join(' ');
+  const shown = goal.length > 80 ? goal.slice(0, 79) + '…' : goal;
+  const position = (run.thread?.omitted ?? 0) + runs.length + 1;
+  return `↳ follows up run ${run.parent} (${shown}) · run ${position} of this conversation`;
+}
+
+/** Return the plan's heading: how many items are done, its revision, and whether the user edited it. */
+export function planHeading(plan: IPlan): string {
+  const done = plan.items.filter(item => item.state === 'done').length;
+  const facts = [`${done}/${plan.items.length} done`];
+  if ((plan.revision ?? 1) > 1) {
+    facts.push(`revision ${plan.revision}`);
+  }
+  if (plan.by === 'user') {
+    facts.push('edited by you');
+  }
+  return `Plan · ${facts.join(' · ')}`;
+}
+
+/** Return the plan as checklist lines: ☑ done, ▶ the current item, ☐ to do. */
+export function planLines(plan: IPlan): string[] {
+  return plan.items.map((item, i) => `${PLAN_MARKS[item.state] ?? PLAN_MARKS.todo} ${i + 1}. ${item.text}`);
+}
+
+function renderPlan(plan: IPlan): HTMLElement {
+  const box = el('div', 'jp-AutoGPTRun-plan');
+  box.appendChild(el('div', 'jp-AutoGPTRun-planHeading', planHeading(plan)));
+  const list = el('ul');
+  planLines(plan).forEach((line, i) => list.appendChild(el('li', `jp-AutoGPTRun-plan-${plan.items[i].state}`, line)));
+  box.appendChild(list);
+  return box;
+}
+
 /** Fill `host` with the transcript of `run`. */
 export function renderRun(host: HTMLElement, run: IRunTranscript): void {
   host.textContent = '';
   host.appendChild(el('div', 'jp-AutoGPTRun-header', `autogpt · ${run.model} · ${run.status}`));
+  const thread = threadLine(run);
+  if (thread) {
+    host.appendChild(el('div', 'jp-AutoGPTRun-thread', thread));
+  }
   host.appendChild(el('div', 'jp-AutoGPTRun-goal', run.goal));
+  if (run.instructions?.text) {
+    const box = el('details', 'jp-AutoGPTRun-instructions'); // closed: what steered the model, on request
+    box.appendChild(el('summary', '', `standing instructions · ${run.instructions.sources.join(', ')}`));
+    box.appendChild(el('pre', '', run.instructions.text));
+    host.appendChild(box);
+  }
+  if (run.plan) {
+    host.appendChild(renderPlan(run.plan));
+  }
   run.steps.forEach(step => host.appendChild(renderStep(step)));
   if (run.answer_text) {
     host.appendChild(el('div', 'jp-AutoGPTRun-answer', `Answer: ${run.answer_text}`));

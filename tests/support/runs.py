@@ -37,6 +37,30 @@ def scripted_run(shell: Any, replies: list[str], goal: str = "Double 21.", model
     return run
 
 
+def followup_run(shell: Any) -> Run:
+    """Return a follow-up (``continue_from="latest"``) with instructions and a plan revised once, as the jest fixture is.
+
+    The user's cells stay out (``history=0``): which ones a test process's shell holds depends on the tests before.
+    """
+    session = Session(shell, view="none")
+    session.run("Set x.", RunConfig(model="scripted", history=0), model=ScriptedModel([PARENT_REPLY]))
+    config = RunConfig(model="scripted", continue_from="latest", instructions="Answer in one line.",
+                       instructions_file="", history=0)
+    model = ScriptedModel(PLAN_REPLIES)
+    run = session.run("Double it.", config, model=model)
+    model.assert_all_used()
+    return run
+
+
+PARENT_REPLY = "```python\nx = 21\nfinal_answer('x is 21')\n```"
+PLAN_REPLIES = [
+    "Plan:\n1. Look at x\n2. Break something\n3. Answer\n```python\nprint('x is', x)\n```",
+    "Oops.\n```python\n1 / 0\n```",
+    "Revised plan:\n1. [x] Look at x\n2. [x] Break something\n3. Answer without dividing\n"
+    "```python\nfinal_answer(x * 2)\n```",
+]
+
+
 def started(model: str = "openai:gpt-4o-mini", **config: Any) -> RunStarted:
     """Return the ``RunStarted`` of a run of "Add one and one" on ``model``."""
     return RunStarted("r1", "Add one and one\nsecond line", model, RunConfig(model=model, **config), time.time())

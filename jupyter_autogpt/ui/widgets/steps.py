@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...events import CodeExecuted, CodeProposed
+from ...plan import without_plan
 from ...protocol import prose_of
 from ...types import Step
 from ..html_parts import code_html, observation_html, reply_html, streaming_html
@@ -97,7 +98,7 @@ class StepView:
     def finished(self, step: Step) -> None:
         if step.skipped:
             self.output.value = '<i style="opacity: .7;">skipped: the code did not run</i>'
-        first = prose_of(step.reply).splitlines()
+        first = without_plan(prose_of(step.reply)).splitlines()  # "Plan:" says nothing of what the step did
         gist = first[0][:60] + ("…" if len(first[0]) > 60 else "") if first else ""
         mark = " ✗" if step.error else (" (skipped)" if step.skipped else "")
         self.title = f"Step {step.index}{mark}" + (f" · {gist}" if gist else "")

@@ -8,14 +8,13 @@ cannot be clicked, and a client that allows stdin must get the text prompt inste
 from __future__ import annotations
 
 import json
-import queue
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.kernels import execute, running_kernel
+from support.kernels import execute, printed, running_kernel, traffic
 
 pytestmark = pytest.mark.kernel
 
@@ -33,36 +32,6 @@ def replies(tmp_path: Path, *texts: str) -> Path:
     path = tmp_path / "replies.json"
     path.write_text(json.dumps(list(texts)))
     return path
-
-
-def traffic(kc: Any, src: str, answers: list[str] | None = None, timeout: float = 120) -> list[dict[str, Any]]:
-    """Run ``src``; return every iopub message it caused, answering each input request with the next answer."""
-    pending = list(answers or [])
-    msg_id = kc.execute(src, allow_stdin=answers is not None)
-    seen: list[dict[str, Any]] = []
-    while True:
-        if answers is not None:
-            try:
-                request = kc.get_stdin_msg(timeout=0.05)
-            except queue.Empty:
-                request = None
-            if request is not None and request["msg_type"] == "input_request":
-                seen.append(request)
-                kc.input(pending.pop(0) if pending else "s")
-        try:
-            msg = kc.get_iopub_msg(timeout=0.05 if answers is not None else timeout)
-        except queue.Empty:
-            continue
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        seen.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            kc.get_shell_msg(timeout=timeout)
-            return seen
-
-
-def printed(messages: list[dict[str, Any]]) -> str:
-    return "".join(m["content"].get("text", "") for m in messages if m["msg_type"] == "stream")
 
 
 def test_a_huge_answer_stays_off_the_wire_and_out_of_exports(kernel: Any, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,7 +12,7 @@ from jupyter_client.manager import KernelManager
 
 from .replies import code
 
-__all__ = ["code", "execute", "running_kernel"]
+__all__ = ["code", "execute", "printed", "running_kernel", "traffic"]
 
 
 @contextmanager
@@ -51,3 +52,34 @@ def execute(kc: Any, src: str, timeout: float = 60) -> str:
             break
     kc.get_shell_msg(timeout=timeout)
     return "".join(printed)
+
+
+def traffic(kc: Any, src: str, answers: list[str] | None = None, timeout: float = 120) -> list[dict[str, Any]]:
+    """Run ``src``; return every iopub message it caused, answering each input request with the next answer."""
+    pending = list(answers or [])
+    msg_id = kc.execute(src, allow_stdin=answers is not None)
+    seen: list[dict[str, Any]] = []
+    while True:
+        if answers is not None:
+            try:
+                request = kc.get_stdin_msg(timeout=0.05)
+            except queue.Empty:
+                request = None
+            if request is not None and request["msg_type"] == "input_request":
+                seen.append(request)
+                kc.input(pending.pop(0) if pending else "s")
+        try:
+            msg = kc.get_iopub_msg(timeout=0.05 if answers is not None else timeout)
+        except queue.Empty:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        seen.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            kc.get_shell_msg(timeout=timeout)
+            return seen
+
+
+def printed(messages: list[dict[str, Any]]) -> str:
+    """Return the text the ``stream`` messages among ``messages`` printed."""
+    return "".join(m["content"].get("text", "") for m in messages if m["msg_type"] == "stream")

@@ -202,16 +202,16 @@ _MARKS = {"done": "☑", "doing": "▶", "todo": "☐"}
 def plan_html(plan: Plan) -> str:
     """Return the plan as a checklist: ☑ done, ▶ the current item, ☐ to do; who wrote it and which revision."""
     rows = "".join(
-        f'<li class="autogpt-plan-item autogpt-plan-{item.state}" style="margin: 1px 0;'
-        f'{" opacity: .7;" if item.state == "done" else ""}">{_MARKS[item.state]} {_inline(item.text)}</li>'
+        f'<div class="autogpt-plan-item autogpt-plan-{item.state}" style="margin: 1px 0 1px 8px;'
+        f'{" opacity: .7;" if item.state == "done" else ""}">{_MARKS[item.state]} {_inline(item.text)}</div>'
         for item in plan.items
-    ) or '<li style="opacity: .6;">(no items)</li>'
+    ) or '<div style="opacity: .6; margin-left: 8px;">(no items)</div>'
     facts = [f"{plan.done}/{len(plan.items)} done"]
     facts += [f"revision {plan.revision}"] if plan.revision > 1 else []
     facts += ["edited by you"] if plan.by == "user" else []
     return clean(
         f'<div class="autogpt-plan" style="margin: 4px 0;"><b>Plan</b> <span style="opacity: .7;">· '
-        f'{" · ".join(facts)}</span><ul style="list-style: none; padding-left: 8px; margin: 2px 0;">{rows}</ul></div>'
+        f'{" · ".join(facts)}</span>{rows}</div>'
     )
 
 
@@ -235,10 +235,11 @@ def context_html(context: RunContext) -> str:
                      f"{html.escape(sources)}</summary>{pre(context.instructions.text)}</details>")
     notebook = context.notebook
     if notebook:
-        cells = ", ".join(f"In [{c.number}]" for c in notebook.cells)
-        error = f"; the error of In [{notebook.error_cell}]" if notebook.traceback else ""
-        parts.append(f'<div class="autogpt-notebook-context" style="opacity: .75;">ⓘ the model saw your cells '
-                     f"{html.escape(cells or 'none')}{html.escape(error)}</div>")
+        seen = [f"your cell{'s' if len(notebook.cells) > 1 else ''} "
+                 + ", ".join(f"In [{c.number}]" for c in notebook.cells)] if notebook.cells else []
+        seen += [f"the error of In [{notebook.error_cell}]"] if notebook.traceback else []
+        parts.append(f'<div class="autogpt-notebook-context" style="opacity: .75;">the model saw '
+                     f"{html.escape(' and '.join(seen))}</div>")
     return "".join(parts)
 
 

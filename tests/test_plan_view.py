@@ -17,9 +17,10 @@ import pytest
 
 from jupyter_autogpt.context import EarlierRun, RunContext, Thread
 from jupyter_autogpt.errors import RunCancelled
-from jupyter_autogpt.events import PlanUpdated, RunFinished, StepStarted
+from jupyter_autogpt.events import PlanUpdated, RunFinished, StepFinished, StepStarted
 from jupyter_autogpt.instructions import Instructions
 from jupyter_autogpt.plan import Plan, PlanDecision
+from jupyter_autogpt.types import Step
 from jupyter_autogpt.ui import export
 from jupyter_autogpt.ui.clicks import SubshellWait
 from jupyter_autogpt.ui.html_parts import run_html
@@ -186,3 +187,13 @@ def test_markdown_and_the_exported_notebook_keep_the_conversation() -> None:
     assert "follows up run" in head and "**Plan** · 1/3 done" in head and "standing instructions" in head
     assert notebook.metadata["jupyter_autogpt"]["parent"] == "3f9a2b1c0d4e"
     nbformat.validate(notebook)
+
+
+def test_a_step_skipped_at_the_review_still_shows_the_code_that_did_not_run(handle: Handle) -> None:
+    view = live(handle)
+    view.handle(PlanUpdated(1, PLAN))
+    reply = "Plan:\n1. Load the data\n2. Answer\n\nI look first.\n```python\nprint('proposed')\n```"
+    view.handle(StepFinished(Step(1, reply, "print('proposed')", "The user reviewed your plan", skipped=True)))
+    step = view._step_views[0]
+    assert "proposed" in step.code.value and "skipped: the code did not run" in step.output.value
+    assert view.steps.titles[0] == "Step 1 (skipped) · I look first."  # the title reads past the plan

@@ -98,6 +98,8 @@ class StepView:
     def finished(self, step: Step) -> None:
         if step.skipped:
             self.output.value = '<i style="opacity: .7;">skipped: the code did not run</i>'
+            if step.code and not self.code.value:  # skipped at the plan review, before it was proposed to run
+                self.code.value = code_html(step.code)
         first = without_plan(prose_of(step.reply)).splitlines()  # "Plan:" says nothing of what the step did
         gist = first[0][:60] + ("…" if len(first[0]) > 60 else "") if first else ""
         mark = " ✗" if step.error else (" (skipped)" if step.skipped else "")

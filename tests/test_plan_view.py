@@ -69,7 +69,7 @@ def test_the_checklist_ticks_as_the_plan_changes(handle: Handle) -> None:
 def review_with(view: WidgetRenderer, plan: Plan, *clicks: Callable[[], None]) -> PlanDecision:
     """Return ``view.review(plan)``, doing ``clicks`` once the panel is shown; fail instead of hanging."""
     shown = threading.Event()
-    layout = view.plan_panel.box.layout
+    layout = view.plan_review.panel.box.layout
 
     def on_display(change: dict[str, Any]) -> None:
         if change["new"] == "flex":
@@ -87,7 +87,7 @@ def review_with(view: WidgetRenderer, plan: Plan, *clicks: Callable[[], None]) -
     finally:
         layout.unobserve(on_display, names="display")
         if worker.is_alive():
-            view.plan_panel.cancel()
+            view.plan_review.panel.cancel()
             worker.join(WAIT)
             pytest.fail("review() did not return after the clicks")
     return decisions[0]
@@ -95,7 +95,7 @@ def review_with(view: WidgetRenderer, plan: Plan, *clicks: Callable[[], None]) -
 
 def test_the_review_panel_returns_the_edited_items_and_feedback(handle: Handle) -> None:
     view = live(handle)
-    panel = view.plan_panel
+    panel = view.plan_review.panel
     seen: list[str] = []
 
     def edit() -> None:
@@ -113,7 +113,7 @@ def test_the_review_panel_returns_the_edited_items_and_feedback(handle: Handle) 
 
 def test_run_unchanged_stop_and_the_views_stop_button(handle: Handle) -> None:
     view = live(handle)
-    buttons = view.plan_panel.buttons
+    buttons = view.plan_review.panel.buttons
     assert review_with(view, PLAN, buttons["run"].click) == PlanDecision("run")
     assert review_with(view, PLAN, buttons["stop"].click) == PlanDecision("stop")
     assert review_with(view, PLAN, view.stop_control.button.click) == PlanDecision("stop")
@@ -122,7 +122,7 @@ def test_run_unchanged_stop_and_the_views_stop_button(handle: Handle) -> None:
 
 def test_a_plan_without_items_asks_for_one(handle: Handle) -> None:
     view = live(handle)
-    panel = view.plan_panel
+    panel = view.plan_review.panel
 
     def write() -> None:
         assert "The model sent no plan" in panel.title.value and panel.editor.value == ""
@@ -197,3 +197,14 @@ def test_a_step_skipped_at_the_review_still_shows_the_code_that_did_not_run(hand
     step = view._step_views[0]
     assert "proposed" in step.code.value and "skipped: the code did not run" in step.output.value
     assert view.steps.titles[0] == "Step 1 (skipped) · I look first."  # the title reads past the plan
+
+
+def test_the_review_panel_is_built_only_for_a_run_that_asks_for_it(handle: Handle) -> None:
+    plain = make_view(handle)
+    plain.handle(started())
+    assert plain.plan_review.panel is None and plain.can_review()  # no comms for a panel nobody will see
+    reviewed = live(Handle())
+    panel = reviewed.plan_review.panel
+    assert panel is not None and panel.box in reviewed.view.children
+    children = list(reviewed.view.children)
+    assert children.index(panel.box) == children.index(reviewed.plan) + 1  # right below the checklist

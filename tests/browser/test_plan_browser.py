@@ -20,8 +20,9 @@ pytest.importorskip("playwright")
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("needs Debian's chromium (apt-get install -y chromium)", allow_module_level=True)
 
-from conftest import SECRET_KEY
 from harness import CURRENT_NOTEBOOK, LabServer, launch_chromium, open_notebook, run_all, start_lab
+
+from conftest import SECRET_KEY
 from support.openai_server import FakeOpenAIServer
 from support.replies import code
 

@@ -17,9 +17,9 @@ from typing import Any
 from ...errors import RunCancelled
 from ...plan import Plan, PlanDecision
 from ..base import StopFlag
-from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait
+from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, keep_on_subshell
 
-__all__ = ["NO_SUBSHELL", "PlanPanel", "WidgetPlanReviewer"]
+__all__ = ["NO_SUBSHELL", "PlanPanel", "PlanReview", "WidgetPlanReviewer", "items_of"]
 
 NO_SUBSHELL = (
     "--plan needs widget clicks while the cell runs, but this frontend sends them to the busy kernel (no comm "
@@ -174,3 +174,52 @@ class WidgetPlanReviewer:
             return ask(plan)
         finally:
             self.on_wait(False)
+
+
+class PlanReview:
+    """The ``--plan`` review of a live view, built only for a run that asks for one (each widget is a comm).
+
+    Parameters are ``WidgetPlanReviewer``'s; ``can_review`` answers before anything is built.
+    """
+
+    def __init__(
+        self,
+        stop: StopFlag,
+        delivery: ClickDelivery,
+        subshell_wait: SubshellWait,
+        on_wait: Callable[[bool], None] = _unseen,
+        fallback: Callable[[Plan], PlanDecision] | None = None,
+    ) -> None:
+        self._parts = (stop, delivery, subshell_wait, on_wait, fallback)
+        self.delivery, self.fallback = delivery, fallback
+        self.panel: PlanPanel | None = None
+        self.reviewer: WidgetPlanReviewer | None = None
+
+    def can_review(self) -> bool:
+        """Return whether a review can be answered here: a click while the cell runs, or the fallback."""
+        return self.delivery.live or self.fallback is not None
+
+    def attach(self, view: Any, after: Any) -> list[Any]:
+        """Build the panel and put it in ``view`` below ``after`` (once); return the widgets it added.
+
+        Their comms are kept on the frontend's subshell, so Run and Stop arrive while the cell runs.
+        """
+        if self.panel is not None:
+            return []
+        self.panel = PlanPanel()
+        self.reviewer = WidgetPlanReviewer(self.panel, *self._parts)
+        children = list(view.children)
+        children.insert(children.index(after) + 1 if after in children else len(children), self.panel.box)
+        view.children = children
+        keep_on_subshell(self.panel.widgets, self.delivery)
+        return self.panel.widgets
+
+    def review(self, plan: Plan) -> PlanDecision:
+        """Ask through the panel (``WidgetPlanReviewer.review``); ``attach`` must have shown it first."""
+        assert self.reviewer is not None, "attach the review panel to the view before asking"
+        return self.reviewer.review(plan)
+
+    def close(self) -> None:
+        """Answer a waiting review "stop" (the view's Stop button) and hide the panel."""
+        if self.panel is not None:
+            self.panel.cancel()

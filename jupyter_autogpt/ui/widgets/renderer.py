@@ -40,7 +40,7 @@ from ..base import StopFlag
 from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, click_delivery, keep_on_subshell
 from ..html_parts import context_html, header_html, markdown_html, plan_html, pre
 from .approval import ApprovalPanel, WidgetApprover
-from .plan import PlanPanel, WidgetPlanReviewer
+from .plan import PlanReview
 from .static import Snapshot, StaticTranscript
 from .steps import StepView, Throttle
 from .stop_control import StopControl
@@ -95,10 +95,8 @@ class WidgetRenderer:
         self.approver = WidgetApprover(
             self.approval, stop, self.delivery, self.subshell_wait, self._waiting_for("approval"), fallback_approver
         )
-        self.plan_panel = PlanPanel()
-        self.reviewer = WidgetPlanReviewer(
-            self.plan_panel, stop, self.delivery, self.subshell_wait, self._waiting_for("review"), fallback_reviewer
-        )
+        self.plan_review = PlanReview(stop, self.delivery, self.subshell_wait, self._waiting_for("review"),
+                                      fallback_reviewer)
         self.stop_control = StopControl(stop, on_stop=self._cancel_questions)
         self._build()
         self._step_views: list[StepView] = []
@@ -123,13 +121,12 @@ class WidgetRenderer:
         self.answer = w.HTML()
         self.answer.add_class("autogpt-answer")
         top = w.HBox([self.header, self.stop_control.button], layout=w.Layout(align_items="flex-start"))
-        parts = [top, self.note, self.context, self.plan, self.plan_panel.box, self.steps, self.approval.box,
-                 self.notices, self.answer]
+        parts = [top, self.note, self.context, self.plan, self.steps, self.approval.box, self.notices, self.answer]
         self.view = w.VBox(parts, layout=w.Layout(border_left="3px solid #1976d2", padding="2px 8px"))
         self.view.add_class("autogpt-view")
         self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_control.button, self.steps]
         self._widgets += [self.approval.box, self.approval.title, *self.approval.widgets, self.notices, self.answer]
-        self._widgets += [self.context, self.plan, *self.plan_panel.widgets]
+        self._widgets += [self.context, self.plan]
 
     # -- Approving, through the approver ----------------------------------------------------------------------
 
@@ -141,15 +138,16 @@ class WidgetRenderer:
         return self.approver.approve(proposal)
 
     def can_review(self) -> bool:
-        return self.reviewer.can_review()
+        return self.plan_review.can_review()
 
     def review(self, plan: Plan) -> PlanDecision:
         """Show ``plan`` for review with Run / Stop and block until one is clicked (``--plan``)."""
-        return self.reviewer.review(plan)
+        self._widgets += self.plan_review.attach(self.view, self.plan)
+        return self.plan_review.review(plan)
 
     def _cancel_questions(self) -> None:
         self.approval.cancel()
-        self.plan_panel.cancel()
+        self.plan_review.close()
 
     def _waiting_for(self, what: str) -> Callable[[bool], None]:
         """Return what tells the view a question (``approval``, ``review``) is shown (True) or answered (False)."""
@@ -208,6 +206,8 @@ class WidgetRenderer:
     def _started(self, event: RunStarted) -> None:
         self._start, self._status = event, "running"
         self.context.value = context_html(event.context)
+        if event.config.plan_review:  # built only when asked for: each widget is a comm
+            self._widgets += self.plan_review.attach(self.view, self.plan)
         if not self.delivery.live:
             self.stop_control.hide()
             self._set_note(f"{self.delivery.reason}: {INTERRUPT_HINT}.")
@@ -263,7 +263,7 @@ class WidgetRenderer:
         with self.view.hold_sync():
             self._render_header()
             self.stop_control.hide()
-            self.approval.box.layout.display = self.plan_panel.box.layout.display = "none"
+            self.approval.box.layout.display = "none"  # the review panel hides itself once answered
         if self._shown:
             self._leave(StaticTranscript(run))
 

@@ -65,6 +65,8 @@ def test_generate_keeps_only_runs_the_teachers_checks_confirm(tmp_path: Path, mo
     rows = [json.loads(line) for line in (tmp_path / "learn" / "tasks.jsonl").read_text().splitlines()]
     assert len(rows) == 4 and rows[-1]["refused"]
     assert SALES["units"].tolist() == [10, 3, 7, 4]  # the user's frame is untouched
+    asked = [json.dumps(r.body) for r in server.requests if "You write exercises" not in json.dumps(r.body)]
+    assert asked and not any("What the user did" in a or "answer = " in a for a in asked)  # no earlier task's check
 
 
 def test_answers_agree_by_value_not_by_form() -> None:

@@ -26,7 +26,10 @@ with open({frames!r}, "rb") as _file:
     globals().update(_pickle.load(_file))
 del _pickle, _file
 """
-_START = "%load_ext jupyter_autogpt\n%config AutoGPTMagics.view = 'none'\n%config AutoGPTMagics.insert_cells = False"
+#: The task kernel's own cells (loading frames, the teacher's checks) are not a user's work: the model must not
+#: read them as what the user did (``history = 0``), least of all the previous task's check and its answer.
+_START = ("%load_ext jupyter_autogpt\n%config AutoGPTMagics.view = 'none'\n%config AutoGPTMagics.insert_cells = False\n"
+          "%config AutoGPTMagics.history = 0")
 _VERDICT = """\
 def _learn_verdict():
     import json, pickle

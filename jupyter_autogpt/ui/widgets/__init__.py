@@ -3,6 +3,7 @@
 * ``renderer.py``      WidgetRenderer: the view of the run's events, and where the other parts sit
 * ``stop_control.py``  the Stop button: sets the run's stop request (``jupyter_autogpt/interrupts.py``)
 * ``approval.py``      the approval panel and the approver that asks through it (``Approving``)
+* ``plan.py``          the ``--plan`` review panel and the reviewer that asks through it (``Reviewing``)
 * ``steps.py``         one step's widgets, and the throttle on a streaming reply
 * ``static.py``        what stays in the notebook once the widgets are closed
 * ``tree.py``          closing a widget with every widget it holds

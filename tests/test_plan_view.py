@@ -50,6 +50,7 @@ def test_the_header_shows_the_thread_and_the_view_what_steered_the_run(handle: H
     view = live(handle)
     assert "follows up run <code>3f9a2b1c0d4e</code> (Which region sold the most?)" in view.header.value
     assert "run 4 of this conversation" in view.header.value
+    assert "instructions: AGENTS.md" in view.header.value
     assert "standing instructions · AGENTS.md" in view.context.value
     assert "&lt;b&gt;UTC&lt;/b&gt;" in view.context.value and "<b>UTC</b>" not in view.context.value
 

@@ -14,6 +14,7 @@ from typing import Any
 from .. import pricing
 from ..context import RunContext
 from ..events import RunStarted
+from ..instructions import CONFIG_SOURCE
 from ..limits import HEADER_GOAL_CHARS, VIEW_ERROR_CHARS, VIEW_OUTPUT_CHARS, clip, cut_middle
 from ..plan import Plan
 from ..protocol import parse_reply, split_fences, split_thinking
@@ -267,6 +268,9 @@ def header_html(start: RunStarted | None, status: str, step: tuple[int, int], us
     cost = pricing.shown_cost(start.model, usage)
     if cost is not None:
         facts.append(f"≈${cost:.4f}")
+    if start.context.instructions:  # what steered the model, named in the header; the text is just below it
+        named = ("%config" if source == CONFIG_SOURCE else source for source in start.context.instructions.sources)
+        facts.append(f"instructions: {html.escape(', '.join(named))}")
     line = " · ".join(f for f in facts if f)
     thread_div = f'<div class="autogpt-thread" style="font-size: 90%; opacity: .8;">{thread}</div>' if thread else ""
     return f'<div><b>autogpt</b> · {html.escape(goal)}</div>{thread_div}<div style="font-size: 90%;">{line}</div>'

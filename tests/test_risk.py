@@ -64,6 +64,9 @@ def test_session_enders_and_wipers_are_refused(code: str, what: str) -> None:
         ("g = globals()\ng.clear()", "globals.clear()"),
         ("shell = get_ipython()\nshell.run_line_magic('reset', '-f')", "%reset"),
         ("x = 1\n%%autogpt goal", "%autogpt"),  # IPython runs a %% line below the first as a line magic
+        ("import os, sys\nos.execv(sys.executable, ['python'])", "os.execv(...)"),  # replaces the kernel's process
+        ("from os import execlp\nexeclp('sh', 'sh')", "os.execlp(...)"),
+        ("import faulthandler as f\nf._sigsegv()", "faulthandler._sigsegv(...)"),
     ],
 )
 def test_kernel_killers_are_refused_under_any_alias(code: str, what: str) -> None:
@@ -146,3 +149,18 @@ def test_one_assessment_carries_the_flags_and_the_refusal_together() -> None:
     assert refused_action(code) == "os._exit(...)" and "Nothing in this step ran" in (assessment.refusal or "")
     with pytest.raises(AttributeError):
         assessment.flags = ()  # type: ignore[misc]  # a value: frozen
+
+
+def test_the_run_time_guard_reads_text_handed_to_the_shell_as_the_assessment_reads_a_step() -> None:
+    assert risk.refused_action("%reset -f") == ("%reset", risk.REFUSED_MAGICS["reset"])
+    assert risk.refused_action("x = 1\nglobals().clear()") == ("globals.clear()", "wipes the user's namespace")
+    assert risk.refused_action("print('fine')") is None and risk.refused_action("print('unbalanced") is None
+
+
+def test_refusals_before_and_while_running_share_their_words() -> None:
+    from jupyter_autogpt.risk.refusals import KERNEL, refusal_text, runtime_refusal_text
+
+    before, during = refusal_text("os._exit(...)", KERNEL), runtime_refusal_text("os._exit(...)", KERNEL)
+    assert before.startswith("Refused before running: `os._exit(...)` would stop the user's kernel.")
+    assert during.startswith("Refused while running: `os._exit(...)` would stop the user's kernel.")
+    assert before.split(". ")[-1] == during.split(". ")[-1]  # the same advice ends both

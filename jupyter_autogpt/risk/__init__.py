@@ -26,7 +26,11 @@ changes nothing; see ``risk.syntax``):
 - ``%reset``, ``%reset_selective``, ``%xdel``, ``get_ipython().reset()``, ``globals().clear()``,
   ``user_ns.clear()``: refused (they wipe the user's namespace; no undo could bring it back).
 - ``%exit``/``%quit``/``exit``/``quit``, ``%kill_embedded``, ``%killbgscripts``, ``ask_exit()``,
-  ``os._exit``, ``os.kill``, ``sys.exit`` ...: refused (they end the kernel or the user's processes).
+  ``os._exit``, ``os.kill``, ``sys.exit`` ...: refused (they end the kernel or the user's processes); so are
+  ``os.exec*`` (they replace the kernel's process) and ``faulthandler``'s crash helpers (``_sigsegv`` ...).
+
+What static analysis cannot see (a computed name, ``exec``, a shell command) the run-time guard refuses while
+the step runs (``execution.killers``, ``execution.shell_routes``), in the words of ``runtime_refusal_text``.
 - ``%debug`` and ``%pdb``: refused (they wait for interactive input no one can type during a run).
 - Every other magic (``%time``, ``%timeit``, ``%matplotlib``, ``%who``, ``%env`` ...): allowed.
 
@@ -57,6 +61,7 @@ __all__ = [
     "assess",
     "python_source",
     "rebound_names",
+    "refused_action",
 ]
 
 #: When to ask before a step runs (``--policy``): never, only for flagged steps, or always.
@@ -111,6 +116,19 @@ def assess(code: str, user_names: Iterable[str] = ()) -> Assessment:
     else:
         refusal = AWAIT_REFUSAL if top_level_await(tree) else None
     return Assessment(tuple(f for f in FLAGS if f in flags), refusal)
+
+
+def refused_action(code: str) -> tuple[str, str] | None:
+    """Return ``(what, why)`` for the first action in ``code`` that must never run, else ``None``.
+
+    What the run-time guard asks of text a step hands to the shell (``get_ipython().run_cell(text)``), which the
+    assessment of the step itself could not read.
+    """
+    tree = _parse(code)
+    if tree is None:
+        return None
+    nodes = list(ast.walk(tree))
+    return find_refusal(nodes, Names(nodes))
 
 
 def _parse(code: str) -> ast.Module | None:

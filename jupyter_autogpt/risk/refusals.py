@@ -11,7 +11,9 @@ import ast
 from .names import Names
 from .syntax import magic_call, magic_refusal
 
-__all__ = ["AWAIT_REFUSAL", "find_refusal", "refusal_text", "top_level_await"]
+__all__ = [
+    "AWAIT_REFUSAL", "CRASHES", "KERNEL", "REPLACES", "find_refusal", "refusal_text", "runtime_refusal_text", "top_level_await",
+]
 
 AWAIT_REFUSAL = (
     "Refused before running: top-level `await` cannot run inside an agent step (the kernel's event "
@@ -24,16 +26,33 @@ _KILLERS = {"os._exit", "os.abort", "os.kill", "os.killpg", "signal.raise_signal
 _KILLER_TAILS = {"_exit", "abort", "ask_exit", "do_shutdown", "raise_signal", "forkpty"}
 #: Tail names refused when called with a pid and a signal (``Popen.kill()`` takes neither, and stays allowed).
 _SIGNAL_TAILS = {"kill", "killpg", "pthread_kill"}
+#: Calls that replace the kernel's process image (``os.spawn*`` and ``subprocess`` start a new process instead).
+_REPLACERS = {f"os.{name}" for name in ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe")}
+REPLACES = "would replace the user's kernel with another program"
+#: ``faulthandler``'s test helpers: each crashes the process on purpose.
+_CRASHERS = {"_sigsegv", "_sigabrt", "_sigfpe", "_fatal_error", "_fatal_error_c_thread", "_read_null", "_stack_overflow"}
+CRASHES = "would crash the user's kernel"
 _WIPERS = {"get_ipython.reset": "wipes the user's namespace", "globals.clear": "wipes the user's namespace",
            "get_ipython.user_ns.clear": "wipes the user's namespace"}
 
 
+#: Why a call that ends the kernel's process is refused (statically, and by the run-time guard).
+KERNEL = "would stop the user's kernel"
+_ADVICE = "To finish, call final_answer(value); to report a problem, raise an exception; work on copies of the user's data."
+
+
 def refusal_text(what: str, why: str) -> str:
     """Return what the model reads when the action ``what`` was refused because it ``why``."""
-    return (
-        f"Refused before running: `{what}` {why}. Nothing in this step ran. To finish, call "
-        "final_answer(value); to report a problem, raise an exception; work on copies of the user's data."
-    )
+    return f"Refused before running: `{what}` {why}. Nothing in this step ran. {_ADVICE}"
+
+
+def runtime_refusal_text(what: str, why: str) -> str:
+    """Return what the model reads when the run-time guard refused ``what`` because it ``why``.
+
+    The static assessment could not see the call (a computed name, ``exec``, a shell command): the step's
+    code before it ran, the call itself did not.
+    """
+    return f"Refused while running: `{what}` {why}. The call did not run; the step's code before it did. {_ADVICE}"
 
 
 def find_refusal(nodes: list[ast.AST], names: Names) -> tuple[str, str] | None:
@@ -56,7 +75,11 @@ def _call_refusal(node: ast.Call, names: Names) -> tuple[str, str] | None:
     tail = name.rsplit(".", 1)[-1]
     # os.kill of another pid is rare in analysis code; refusing it beats guessing which pid is ours
     if name in _KILLERS or tail in _KILLER_TAILS or (tail in _SIGNAL_TAILS and len(node.args) >= 2):
-        return f"{name}(...)", "would stop the user's kernel"
+        return f"{name}(...)", KERNEL
+    if name in _REPLACERS:
+        return f"{name}(...)", REPLACES
+    if name.startswith("faulthandler.") and tail in _CRASHERS:
+        return f"{name}(...)", CRASHES
     if name in _WIPERS:
         return f"{name}()", _WIPERS[name]
     magic = magic_call(node, name)

@@ -92,3 +92,84 @@ def test_displays_keep_only_types_a_saved_notebook_renders_and_are_bounded(ip) -
     assert sum(len(str(d)) for d in obs.displays) < 2_000
 
 
+
+
+# -- whose interrupt: the user's stops the run, the step's own KeyboardInterrupt is its error ---------------------
+
+#: Sends SIGINT to the kernel from another thread, as ipykernel's control thread does for the Interrupt button.
+USER_INTERRUPT = (
+    "import os, signal, threading, time\n"
+    "_t = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGINT))\n_t.start()\n_t.join()\n"
+)
+
+
+def test_code_that_raises_keyboard_interrupt_itself_is_an_error_of_the_step(ip) -> None:
+    executor = IPythonExecutor(ip)
+    for step in ("raise KeyboardInterrupt", "raise KeyboardInterrupt('my own')",
+                 "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\nimport time\ntime.sleep(5)",
+                 "import signal\nsignal.raise_signal(signal.SIGINT)", "def f():\n    raise KeyboardInterrupt\nf()"):
+        obs = executor.run(step)
+        assert obs.error_name == "KeyboardInterrupt" and "raised KeyboardInterrupt itself" in obs.stderr, step
+    assert executor.run("print('still here')").stdout == "still here\n"
+
+
+def test_the_users_interrupt_stops_the_step_and_carries_what_it_did(ip) -> None:
+    from jupyter_autogpt.execution.base import StepInterrupted
+
+    executor = IPythonExecutor(ip)
+    executor.start()
+    try:
+        with pytest.raises(StepInterrupted) as caught:
+            executor.run("print('working')\nfinal_answer({'rows': 3})\n" + USER_INTERRUPT + "time.sleep(30)")
+    finally:
+        executor.stop()
+    obs = caught.value.observation
+    assert isinstance(caught.value, KeyboardInterrupt) and obs.answered and obs.answer == {"rows": 3}
+    assert obs.stdout == "working\n"
+
+
+def test_the_users_interrupt_stops_the_run_even_when_the_step_swallowed_it(ip) -> None:
+    from jupyter_autogpt.execution.base import StepInterrupted
+
+    with pytest.raises(StepInterrupted) as caught:
+        IPythonExecutor(ip).run("try:\n" + "".join("    " + line + "\n" for line in USER_INTERRUPT.splitlines())
+                                + "    time.sleep(30)\nexcept KeyboardInterrupt:\n    print('swallowed')")
+    assert caught.value.observation.stdout == "swallowed\n"
+
+
+def test_the_deadlines_interrupts_are_not_the_users(ip) -> None:
+    obs = IPythonExecutor(ip).run("import time\nwhile True:\n    try:\n        time.sleep(1)\n    except KeyboardInterrupt:\n"
+                                  "        pass", timeout=0.2)
+    assert obs.error_name == "StepTimeout"
+
+
+# -- an agent inside a step, by any route --------------------------------------------------------------------------
+
+
+def test_no_executor_can_be_made_while_a_step_runs(ip) -> None:
+    obs = IPythonExecutor(ip).run(
+        "from jupyter_autogpt.execution.ipython import IPythonExecutor\nIPythonExecutor(get_ipython())")
+    assert obs.error_name == "ConfigError" and "would start an agent inside this agent's step" in (obs.error or "")
+    IPythonExecutor(ip)  # and after the step, one can
+
+
+# -- text that is not valid Unicode, at the door of the observation and the summaries ----------------------------
+
+
+def test_lone_surrogates_never_reach_the_model(ip) -> None:
+    import json
+
+    ip.user_ns["name"] = "report_\udcff.csv"
+    ip.user_ns["names"] = pd.Series(["ok", "bad \udc80 name", "\ud83d"], dtype=object)
+    executor = IPythonExecutor(ip)
+    executor.start()
+    try:
+        obs = executor.run(
+            "import sys\nprint(name)\nprint('half an emoji \\ud83d', file=sys.stderr)\n"
+            "display({'text/markdown': 'x \\udcfe'}, raw=True)\nfinal_answer(name)\nraise ValueError(name)")
+        texts = [obs.stdout, obs.stderr, obs.error, obs.answer, executor.overview(4000), executor.describe(["names"], 500)]
+    finally:
+        executor.stop()
+    for text in [*texts, json.dumps(obs.displays, ensure_ascii=False)]:
+        text.encode("utf-8")  # raises on a lone surrogate
+    assert "report_\ufffd.csv" in obs.stdout and obs.answer == "report_\ufffd.csv"

@@ -7,7 +7,26 @@ from typing import Protocol, runtime_checkable
 
 from ..types import Observation
 
-__all__ = ["Executor"]
+__all__ = ["Executor", "StepInterrupted"]
+
+
+class StepInterrupted(KeyboardInterrupt):
+    """The user interrupted the kernel while a step ran; what the step did until then travels with the interrupt.
+
+    Still a ``KeyboardInterrupt``: whoever stops a run on one stops it on this. The loop may read
+    ``observation`` to keep the step, and the answer when the step called ``final_answer`` before the interrupt
+    (``observation.answered``, ``observation.answer``). Code that raises ``KeyboardInterrupt`` itself, with no
+    interrupt from the user, is an error of the step instead (see ``execution.signals``).
+
+    Attributes
+    ----------
+    observation
+        What the step printed, showed and answered before the interrupt (redacted and bounded like any other).
+    """
+
+    def __init__(self, observation: Observation) -> None:
+        super().__init__()
+        self.observation = observation
 
 
 @runtime_checkable

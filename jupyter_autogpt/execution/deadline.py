@@ -28,6 +28,10 @@ from typing import IO
 
 from .guards import Closing, run_all
 
+#: The originals, taken at import: the step's guard replaces the module's functions while a step runs.
+_pthread_kill = signal.pthread_kill
+_getsignal = signal.getsignal
+
 __all__ = ["MAX_ESCALATIONS", "NATIVE_HOLD", "Deadline", "DeadlineFactory", "StepTimeout", "overrun_note", "timeout_text"]
 
 MAX_ESCALATIONS = 3
@@ -48,6 +52,8 @@ class Deadline(Closing):
         Whether the deadline fired while the step ran.
     held
         Seconds past the deadline before the interrupt could even be sent (a native call held the interpreter).
+    sent
+        How many SIGINTs the deadline sent (they are not the user's interrupt).
     stuck_at
         Where the main thread was when the watchdog looked (``faulthandler`` text), or ``""``.
     """
@@ -62,6 +68,7 @@ class Deadline(Closing):
         self._lock = threading.RLock()
         self._closed = True  # until __enter__: a timer never fires for a deadline that is not running
         self._escalations = 0
+        self.sent = 0
         self._timers: list[threading.Timer] = []
         self._dump: IO[bytes] | None = None
         self._main = threading.main_thread().ident or 0
@@ -122,8 +129,14 @@ class Deadline(Closing):
                 return
             self.timed_out = True
             self.held = max(0.0, time.monotonic() - self._due)
-            signal.pthread_kill(self._main, signal.SIGINT)
+            self._interrupt()
             self._schedule(self.grace, self._escalate)
+
+    def _interrupt(self) -> None:
+        """Send SIGINT to the main thread, unless its handler is not Python's (the step set SIG_IGN: it would be lost)."""
+        if callable(_getsignal(signal.SIGINT)):
+            self.sent += 1
+            _pthread_kill(self._main, signal.SIGINT)
 
     def _escalate(self) -> None:
         with self._lock:
@@ -131,7 +144,7 @@ class Deadline(Closing):
                 return
             self._escalations += 1
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._main), ctypes.py_object(StepTimeout))
-            signal.pthread_kill(self._main, signal.SIGINT)
+            self._interrupt()
             self._schedule(self.grace, self._escalate)
 
     @property

@@ -1,6 +1,11 @@
 """``final_answer`` in the user's namespace for the length of a run, and the answers a step gave through it.
 
-Bound when the run starts, removed when it stops; a ``final_answer`` the user had bound is put back.
+Bound when the run starts, removed when it stops; a ``final_answer`` the user had bound is put back. A step that
+rebinds or deletes it (``def final_answer(x): ...``) gets ours back after the step, and a note: its answers
+would otherwise never reach the run, and the model's function would be left in the user's namespace.
+
+The answers a step gave are kept in order (``values``), so an answer given just before an interrupt survives it
+(``execution.base.StepInterrupted`` carries it to the loop).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ class FinalAnswer:
     def __init__(self) -> None:
         self._saved: tuple[bool, Any] = (False, None)
         self.values: list[Any] = []
+        self._bound = self.final_answer  # one bound method, compared by identity (never by a user's __eq__)
 
     def final_answer(self, value: Any = None) -> Any:
         """Finish the run with ``value`` as its answer (any Python object)."""
@@ -28,15 +34,23 @@ class FinalAnswer:
     def bind(self, ns: MutableMapping[str, Any]) -> None:
         """Bind ``final_answer`` in ``ns``, remembering a binding the user had."""
         self._saved = (NAME in ns, ns.get(NAME))
-        ns[NAME] = self.final_answer
+        ns[NAME] = self._bound
+
+    def repair(self, ns: MutableMapping[str, Any]) -> list[str]:
+        """Bind ours again if a step rebound or deleted ``final_answer``; return the note for the model."""
+        if ns.get(NAME) is self._bound:
+            return []
+        ns[NAME] = self._bound
+        return ["Note: the step rebound or deleted `final_answer`; the run's own was restored. "
+                "Call final_answer(value) to finish; never define it."]
 
     def unbind(self, ns: MutableMapping[str, Any]) -> None:
-        """Put back the user's ``final_answer``, or remove ours (a step may have rebound it: then leave that)."""
+        """Put back the user's ``final_answer``, or remove the run's (whatever a step bound there is the model's)."""
         had, value = self._saved
         if had:
             ns[NAME] = value
-        elif ns.get(NAME) == self.final_answer:
-            del ns[NAME]
+        else:
+            ns.pop(NAME, None)
 
     def clear(self) -> None:
         """Forget the answers given so far (a new step starts)."""

@@ -1,33 +1,45 @@
-"""Guards around one step: hooks routed to us and always restored, and cleanup that survives an interrupt.
+"""Guards around one step: what is routed to us or refused while it runs, and everything put back after it.
 
-What a step may break, and what puts it back:
-- ``shell._showtraceback``, ``sys.displayhook``/``display_trap.hook``, the outer cell's result bookkeeping,
-  ``builtins.input`` and ``getpass.getpass`` are ours during the step and restored after it.
-- Builtins the step overwrote or deleted (``builtins.print = ...``) and a replaced SIGINT handler are
-  put back, with a note to the model, because both would break the user's session after the run.
+``HookGuard`` is one guard made of parts, each saving one thing when the step starts and restoring it when it
+ends (``Part``: ``enter``, ``close``, ``notes`` for the model). In the order they are entered:
 
-Cleanup survives an interrupt (the user's SIGINT, the deadline's ``StepTimeout``) landing inside it: each
-restore is idempotent and runs even if another fails (``run_all``), ``__exit__`` runs the cleanup twice
-(``Closing``: the second pass is a no-op unless the first was cut short) and the executor closes both
-guards once more. (Blocking SIGINT with ``pthread_sigmask`` would not do: a kernel interrupt is sent to the
-process and lands via any thread.) The deadline (``execution.deadline``) closes first, setting its closed
-flag under its lock, which every timer checks before it sends; a ``StepTimeout`` sent just before is taken
-inside its ``close``, so none reaches the agent loop or a later cell.
+- ``shell._showtraceback``, ``sys.displayhook``/``display_trap.hook`` and the outer cell's result bookkeeping
+  are ours during the step (``_Hooks``); ``input``/``getpass`` refuse (nobody can type during a run);
+- builtins, signal handlers, timers and the signal mask (``execution.signals``), the working directory, warning
+  filters, trace functions, library options, the recursion limit and the namespace itself
+  (``execution.leftovers``): whatever the step changed is put back, with a note;
+- ``SigintWatch`` counts the SIGINTs that arrive, so that an interrupt is the user's only if one came;
+- the run-time refusals: process-ending functions (``execution.killers``), the shell's routes to refused magics
+  (``execution.shell_routes``) and the filter given to every process the step starts (``execution.children``).
+
+Parts close in the reverse order. Cleanup survives an interrupt (the user's SIGINT, the deadline's
+``StepTimeout``) landing inside it: each part's ``close`` is idempotent and restores before it forgets, every
+part closes even if another fails (``run_all``), ``__exit__`` closes twice (``Closing``: the second pass is a
+no-op unless the first was cut short) and the executor closes once more. (Blocking SIGINT with
+``pthread_sigmask`` would not do: a kernel interrupt is sent to the process and lands via any thread.) The
+deadline (``execution.deadline``) closes first, setting its closed flag under its lock, which every timer
+checks before it sends; a ``StepTimeout`` sent just before is taken inside its ``close``, so none reaches the
+agent loop or a later cell.
 """
 
 from __future__ import annotations
 
 import builtins
 import getpass
-import signal
 import sys
-import threading
+import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["Closing", "HookGuard", "ResultHook", "no_input", "run_all"]
+from .children import Children
+from .killers import Killers
+from .leftovers import Builtins, LibraryOptions, Namespace, RecursionLimit, TraceHooks, WarningFilters, WorkingDirectory
+from .patches import MISSING, Patches, current
+from .refusing import RefusalLog
+from .shell_routes import ShellRoutes
+from .signals import SigintWatch, SignalHandlers, SignalMask, Timers
 
-_MISSING = object()
+__all__ = ["Closing", "HookGuard", "Part", "ResultHook", "no_input", "run_all", "step_running"]
 
 
 def no_input(*_args: Any, **_kwargs: Any) -> str:
@@ -56,6 +68,17 @@ class ResultHook:
         self.results.append(Formatted(data, metadata))
 
 
+class Part(Protocol):
+    """One thing a step's guard keeps: saved by ``enter``, restored by ``close`` (idempotent), noted in ``notes``."""
+
+    @property
+    def notes(self) -> list[str]: ...
+
+    def enter(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Closing:
     """A guard whose ``__exit__`` closes twice: the second pass is a no-op unless an interrupt cut the first short."""
 
@@ -70,90 +93,119 @@ class Closing:
             self.close()
 
 
-class HookGuard(Closing):
-    """Route a step's tracebacks and last value to us; restore every hook, builtin and handler after it.
-
-    Attributes
-    ----------
-    notes
-        What the step had changed that was put back (for the model), filled on exit.
-    """
+class _Hooks:
+    """Route a step's tracebacks and last value to us, and keep the outer cell's result bookkeeping."""
 
     def __init__(self, shell: Any, on_traceback: Callable[[str], None], hook: ResultHook) -> None:
         self.shell, self.on_traceback, self.hook = shell, on_traceback, hook
         self.notes: list[str] = []
         self._saved: dict[str, Any] = {}
 
-    def __enter__(self) -> HookGuard:
+    def enter(self) -> None:
         shell = self.shell
         self._saved = {
             "hooks": (sys.displayhook, shell.display_trap.hook),
             # a nested run_cell overwrites the outer cell's bookkeeping; the %%autogpt cell must keep its own
             "results": (shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded),
-            "tb": vars(shell).get("_showtraceback", _MISSING),
-            "io": (builtins.input, getpass.getpass),
-            "builtins": dict(vars(builtins)),
-            "sigint": signal.getsignal(signal.SIGINT),
+            "tb": current(shell, "_showtraceback"),
         }
 
         def record(etype: type, evalue: BaseException, stb: Any) -> None:
             self.on_traceback("\n".join(stb) if isinstance(stb, list) else str(stb))
 
         shell._showtraceback = record
-        builtins.input, getpass.getpass = no_input, no_input  # type: ignore[assignment]
         # a nested run_cell installs display_trap.hook unless a trap is already active (as in a magic)
         sys.displayhook = shell.display_trap.hook = self.hook
+
+    def close(self) -> None:
+        if not self._saved:
+            return
+        shell, saved = self.shell, self._saved
+        # first: a recorder left in place would make every later traceback of the session vanish
+        if saved["tb"] is MISSING:
+            vars(shell).pop("_showtraceback", None)
+        else:
+            shell._showtraceback = saved["tb"]
+        sys.displayhook, shell.display_trap.hook = saved["hooks"]
+        shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded = saved["results"]
+        self._saved = {}
+
+
+#: The guards of the steps running now (at most one: an agent never runs inside a step).
+_ACTIVE: list[HookGuard] = []
+
+
+def step_running() -> bool:
+    """Return whether a step of an agent run is running in this process (a new run must not start now)."""
+    return bool(_ACTIVE)
+
+
+class HookGuard(Closing):
+    """Route, refuse and restore around one step (see the module docstring).
+
+    Parameters
+    ----------
+    shell
+        The user's shell.
+    on_traceback
+        Receives each traceback the step shows.
+    hook
+        The display hook that keeps the step's last value.
+    own_cell
+        Whether the guarded code starts with the executor's own ``run_cell`` (a step), which passes unassessed;
+        ``False`` when describing the user's objects, where every ``run_cell`` comes from their code.
+
+    Attributes
+    ----------
+    notes
+        What the step had changed that was put back, and what was refused (for the model), filled on exit.
+    sigint
+        The SIGINTs that arrived during the step (whose interrupt it was).
+    """
+
+    def __init__(self, shell: Any, on_traceback: Callable[[str], None], hook: ResultHook, own_cell: bool = True) -> None:
+        self.sigint, timers = SigintWatch(), Timers()
+        refusals = RefusalLog()
+        filters = WarningFilters()
+        replaced = Patches("functions")
+        replaced.add(builtins, "input", no_input)
+        replaced.add(getpass, "getpass", no_input)
+        for name in ("filterwarnings", "simplefilter"):
+            replaced.add(warnings, name, filters.recording(name))
+        self.parts: list[Part] = [
+            _Hooks(shell, on_traceback, hook), Builtins(), replaced,
+            SignalHandlers(), timers, SignalMask(), self.sigint,
+            WorkingDirectory(), filters, TraceHooks(), LibraryOptions(), RecursionLimit(), Namespace(shell),
+            refusals, Killers(refusals, self.sigint, shell.user_ns, timers), ShellRoutes(shell, refusals, own_cell), Children(),
+        ]
+        self._entered: list[Part] = []
+
+    def __enter__(self) -> HookGuard:
+        _ACTIVE.append(self)
+        for part in self.parts:
+            self._entered.append(part)  # first: a part cut short while entering is still closed
+            part.enter()
         return self
 
     def close(self) -> None:
-        """Restore everything ``__enter__`` replaced (idempotent; each restore runs even if another fails)."""
-        if not self._saved:
-            return
-        run_all(
-            self._restore_traceback,
-            self._restore_hooks,
-            self._restore_results,
-            self._restore_io,
-            lambda: self._restore_builtins(self._saved["builtins"]),
-            lambda: self._restore_sigint(self._saved["sigint"]),
-        )
-        self._saved = {}
+        """Restore everything the parts saved (idempotent; each part closes even if another fails)."""
+        run_all(*[self._closer(part) for part in reversed(self._entered)], self._deactivate)
 
-    def _restore_traceback(self) -> None:
-        # first: a recorder left in place would make every later traceback of the session vanish
-        if self._saved["tb"] is _MISSING:
-            vars(self.shell).pop("_showtraceback", None)
-        else:
-            self.shell._showtraceback = self._saved["tb"]
+    def _closer(self, part: Part) -> Callable[[], None]:
+        def close() -> None:
+            part.close()
+            if part in self._entered:
+                self._entered.remove(part)
 
-    def _restore_hooks(self) -> None:
-        sys.displayhook = self._saved["hooks"][0]
-        self.shell.display_trap.hook = self._saved["hooks"][1]
+        return close
 
-    def _restore_results(self) -> None:
-        shell = self.shell
-        shell.displayhook.exec_result, shell.last_execution_result, shell.last_execution_succeeded = (
-            self._saved["results"]
-        )
+    def _deactivate(self) -> None:
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
 
-    def _restore_io(self) -> None:
-        builtins.input, getpass.getpass = self._saved["io"]
-
-    def _restore_builtins(self, before: dict[str, Any]) -> None:
-        now = vars(builtins)
-        # "_" and friends belong to the display hook; names the step added are left alone
-        changed = [n for n, v in before.items() if not n.startswith("_") and now.get(n, _MISSING) is not v]
-        for name in changed:
-            setattr(builtins, name, before[name])
-        if changed:
-            self.notes.append(f"Note: the step replaced builtins {', '.join(changed)}; they were restored.")
-
-    def _restore_sigint(self, before: Any) -> None:
-        if signal.getsignal(signal.SIGINT) is before or before is None:
-            return
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, before)
-            self.notes.append("Note: the step replaced the SIGINT handler (kernel interrupts); it was restored.")
+    @property
+    def notes(self) -> list[str]:
+        return [note for part in self.parts for note in part.notes]
 
 
 def run_all(*actions: Callable[[], None]) -> None:

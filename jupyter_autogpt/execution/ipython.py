@@ -8,8 +8,11 @@ The only execution module that imports IPython. Facts it is built on (see ARCHIT
 
 The executor composes the pieces named for their jobs: ``final_answer`` (its binding for a run),
 ``undo`` (the bindings a run replaced), ``cell_history`` (the user's recent cells), ``variables`` (which
-names are the user's), ``guards`` and ``deadline`` (around each step), ``observation`` (what the model
-reads: redacted and bounded there). Refusals are not its job: the agent never sends it a refused step.
+names are the user's), ``guards`` and ``deadline`` (around each step, and around describing the user's
+objects, whose ``__repr__`` is code too), ``observation`` (what the model reads: redacted and bounded there).
+Static refusals are not its job (the agent never sends it a refused step); the run-time guard's are.
+An executor cannot be made while a step runs: that is an agent started inside an agent's step, by whatever
+route (``%%autogpt`` through ``run_cell``, the magics' class, ``Session.run``), and it is refused.
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ from typing import Any
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from ..errors import ConfigError
 from ..limits import CAPTURE_CHARS
+from ..risk import REFUSED_MAGICS
+from ..risk.refusals import runtime_refusal_text
 from ..types import Observation
 from . import observation, outputs, summaries, variables
+from .base import StepInterrupted
 from .cell_history import CellHistory
 from .deadline import Deadline, DeadlineFactory, StepTimeout, overrun_note, timeout_text
 from .final_answer import NAME as FINAL_ANSWER
 from .final_answer import FinalAnswer
-from .guards import HookGuard, ResultHook
+from .guards import HookGuard, ResultHook, step_running
 from .undo import UndoLog, UndoReport
 
 __all__ = ["IPythonExecutor"]
@@ -46,11 +53,18 @@ class IPythonExecutor:
         Bound on each captured stream kept in an observation.
     deadline
         Makes each step's deadline from its timeout (``Deadline`` by default; a test may pass one that fails).
+
+    Raises
+    ------
+    ConfigError
+        When made while a step runs (an agent inside an agent's step).
     """
 
     def __init__(
         self, shell: InteractiveShell, output_chars: int = CAPTURE_CHARS, deadline: DeadlineFactory = Deadline
     ) -> None:
+        if step_running():
+            raise ConfigError(runtime_refusal_text("%autogpt", REFUSED_MAGICS["autogpt"]))
         self.shell = shell
         self.output_chars = output_chars
         self.deadline = deadline
@@ -87,11 +101,20 @@ class IPythonExecutor:
 
     def overview(self, max_chars: int, focus: Sequence[str] = ()) -> str:
         """Return bounded summaries of the user's variables, ``focus`` first (see ``summaries.overview``)."""
-        return observation.summary(summaries.overview(self.shell.user_ns, self.user_names(), max_chars, focus))
+        names = self.user_names()
+        with self._describing():
+            text = summaries.overview(self.shell.user_ns, names, max_chars, focus)
+        return observation.summary(text)
 
     def describe(self, names: Sequence[str], max_chars: int) -> str:
         """Return bounded summaries of ``names`` (see ``summaries.describe``)."""
-        return observation.summary(summaries.describe(self.shell.user_ns, list(names), max_chars))
+        with self._describing():
+            text = summaries.describe(self.shell.user_ns, list(names), max_chars)
+        return observation.summary(text)
+
+    def _describing(self) -> HookGuard:
+        """Return the step's guard for describing the user's objects: a ``__repr__`` runs code as a step does."""
+        return HookGuard(self.shell, lambda traceback: None, ResultHook(self.shell), own_cell=False)
 
     def unseen(self, names: Sequence[str]) -> list[str]:
         """Return the names whose values an overview cannot show in full (frames, arrays, long containers).
@@ -109,8 +132,10 @@ class IPythonExecutor:
 
         Raises
         ------
-        KeyboardInterrupt
-            When the user interrupted the kernel during the step (not when ``timeout`` fired).
+        StepInterrupted
+            When the user interrupted the kernel during the step (not when ``timeout`` fired, and not when the
+            step's code raised ``KeyboardInterrupt`` itself), even if the code swallowed the interrupt. It carries
+            the step's observation: what it printed, and the answer it gave before the interrupt.
         """
         ns = self.shell.user_ns
         before, figures_before = variables.bindings(ns), outputs.figure_numbers()
@@ -118,18 +143,25 @@ class IPythonExecutor:
         started = time.monotonic()
         cell = _NestedCell(self.shell, self.deadline(timeout))
         self.undo_log.before_step(ns)
+        interrupt: KeyboardInterrupt | None = None
         try:
             cell.run(code)
+        except KeyboardInterrupt as exc:  # the user's, landing outside the nested cell: the observation is still made
+            interrupt = exc
         finally:
             self.undo_log.after_step(ns)
+        notes = self.answer.repair(ns)
         duration = time.monotonic() - started
-        cell.raise_user_interrupt()
         changed = tuple(n for n, i in variables.bindings(ns).items() if before.get(n) != i and n != FINAL_ANSWER)
+        users = cell.user_interrupted()
         record = cell.record(
-            duration, figures=outputs.open_figures(figures_before), answered=self.answer.answered,
+            duration, notes, figures=outputs.open_figures(figures_before), answered=self.answer.answered,
             answer=self.answer.last, changed=changed,
         )
-        return observation.observe(record, self.output_chars)
+        obs = observation.observe(record, self.output_chars)
+        if interrupt is not None or users:
+            raise StepInterrupted(obs) from interrupt
+        return obs
 
 
 class _NestedCell:
@@ -143,6 +175,7 @@ class _NestedCell:
         self.result: Any = None
         self.captured: Any = None
         self.stopped = False
+        self.notes: list[str] = []
 
     def run(self, code: str) -> None:
         """Run ``code``; a timeout's interrupt is taken here, the user's KeyboardInterrupt propagates."""
@@ -163,16 +196,27 @@ class _NestedCell:
             if not self.deadline.timed_out:
                 raise
 
-    def raise_user_interrupt(self) -> None:
-        """Raise ``KeyboardInterrupt`` when the user's interrupt was swallowed into the cell's result."""
+    def user_interrupted(self) -> bool:
+        """Return whether the user interrupted the step: a SIGINT came that neither the step nor its deadline sent.
+
+        Where no one could count the SIGINTs (not on the main thread), a ``KeyboardInterrupt`` the cell swallowed
+        is taken for the user's, unless the deadline fired. A ``KeyboardInterrupt`` the step raised itself is then
+        an error of the step, with a note.
+        """
         # IPython compiles and runs a cell node by node: an interrupt that lands while it compiles the next
         # node is filed under error_before_exec, one that lands while a node runs under error_in_exec.
-        for exc in (getattr(self.result, "error_before_exec", None), getattr(self.result, "error_in_exec", None)):
-            if isinstance(exc, KeyboardInterrupt) and not self.deadline.timed_out:
-                raise KeyboardInterrupt from exc
+        errors = (getattr(self.result, "error_before_exec", None), getattr(self.result, "error_in_exec", None))
+        swallowed = any(isinstance(exc, KeyboardInterrupt) for exc in errors)
+        came = self.guard.sigint.user_interrupted(self.deadline.sent)
+        if came is None:
+            return swallowed and not self.deadline.timed_out
+        if swallowed and not came and not self.deadline.timed_out:
+            self.notes.append("Note: the step raised KeyboardInterrupt itself (no interrupt came from the user); "
+                              "it counts as an error of the step.")
+        return came
 
-    def record(self, duration: float, **step: Any) -> observation.StepRecord:
-        """Return what the step left behind: the cell's part, plus the executor's ``step`` fields."""
+    def record(self, duration: float, notes: list[str], **step: Any) -> observation.StepRecord:
+        """Return what the step left behind: the cell's part, plus the executor's ``notes`` and ``step`` fields."""
         result, captured, deadline = self.result, self.captured, self.deadline
         stopped = deadline.timed_out or self.stopped
         return observation.StepRecord(
@@ -183,7 +227,7 @@ class _NestedCell:
             error=None if result is None else (result.error_before_exec or result.error_in_exec),
             tracebacks=tuple(self.tracebacks),
             timeout=timeout_text(deadline, duration) if stopped else None,
-            notes=(*self.guard.notes, *overrun_note(deadline, duration)),
+            notes=(*self.guard.notes, *self.notes, *notes, *overrun_note(deadline, duration)),
             duration=duration,
             **step,
         )

@@ -1,9 +1,11 @@
 """What the model reads of a step: the ``Observation`` built from what the step left behind.
 
 The one boundary between the kernel and the model in ``execution/``: every text an observation carries is
+made valid Unicode (a file name printed raw arrives with lone surrogates, which no JSON writer accepts),
 stripped of terminal codes, redacted, then cut to its bound (redacting before cutting, so a cut can never
-leave half a secret behind); display bundles are bounded by ``outputs`` and redacted here; so are the
-namespace summaries the executor hands out (``summary``).
+leave half a secret behind; ``redact`` also removes any piece of a known secret another cut left); display
+bundles are bounded by ``outputs`` and made valid and redacted here; so are the answer (when it is text) and
+the namespace summaries the executor hands out (``summary``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..encoding import valid_data, valid_text
 from ..limits import cut_middle
 from ..redaction import redact, redact_data
 from ..types import ImageData, Observation
@@ -71,13 +74,13 @@ def observe(record: StepRecord, chars: int) -> Observation:
         stdout=clean(record.stdout, chars),
         stderr=clean("\n".join([record.stderr.rstrip("\n"), *record.notes]).strip("\n"), chars),
         result=clean(str(result), chars) if result is not None else None,
-        displays=tuple(redact_data(bundle) for bundle in displays),
+        displays=tuple(redact_data(valid_data(bundle)) for bundle in displays),
         images=result_images + images + record.figures,
         error=clean(error, chars) if error is not None else None,
         error_name=error_name,
         duration=record.duration,
         answered=record.answered,
-        answer=redact(record.answer) if isinstance(record.answer, str) else record.answer,
+        answer=_answer(record.answer),
         changed=record.changed,
     )
 
@@ -89,15 +92,32 @@ def _error(record: StepRecord) -> tuple[str | None, str | None]:
     exc = record.error
     if exc is None and not record.tracebacks:
         return None, None
-    text = "\n".join(record.tracebacks) if record.tracebacks else f"{type(exc).__name__}: {exc}"
+    text = "\n".join(record.tracebacks) if record.tracebacks else f"{type(exc).__name__}: {_text_of(exc)}"
     return text, type(exc).__name__ if exc else "Error"
 
 
+def _text_of(exc: BaseException | None) -> str:
+    """Return ``str(exc)``, or a placeholder when the exception's own ``__str__`` fails."""
+    try:
+        return str(exc)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a hostile __str__ (raising SystemExit, say) must not break the observation
+        return "<str() of the exception failed>"
+
+
+def _answer(value: Any) -> Any:
+    """Return the answer as the run keeps it: text made valid and redacted; any other object as it is."""
+    if issubclass(type(value), str):  # type(), not isinstance: an answer's __class__ may be a raising property
+        return redact(valid_text(str.__str__(value)))
+    return value
+
+
 def clean(text: str, chars: int) -> str:
-    """Return ``text`` without terminal codes, redacted, then cut to ``chars``."""
-    return cut_middle(redact(_ANSI.sub("", text or "")), chars)
+    """Return ``text`` as valid Unicode without terminal codes, redacted, then cut to ``chars``."""
+    return cut_middle(redact(_ANSI.sub("", valid_text(text or ""))), chars)
 
 
 def summary(text: str) -> str:
-    """Return a namespace summary as the model may read it: redacted (summaries bound themselves)."""
-    return redact(text)
+    """Return a namespace summary as the model may read it: valid Unicode, redacted (summaries bound themselves)."""
+    return redact(valid_text(text))

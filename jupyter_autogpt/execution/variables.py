@@ -22,7 +22,7 @@ def own_names(shell: Any, modules: bool = True) -> list[str]:
     return [
         n for n, v in ns.items()
         if not n.startswith("_") and (n not in hidden or hidden[n] is not v) and n not in IPYTHON_NAMES
-        and (modules or not isinstance(v, types.ModuleType))
+        and (modules or not issubclass(type(v), types.ModuleType))  # type(), not isinstance: see is_small
     ]
 
 
@@ -31,20 +31,23 @@ def bindings(ns: Mapping[str, Any]) -> dict[str, int]:
     return {n: id(v) for n, v in ns.items() if not n.startswith("_")}
 
 
+_SCALARS = (int, float, complex, bool, type(None))
+
+
 def is_small(value: Any) -> bool:
     """Return whether ``value`` is a scalar, a short string, or a short flat container of scalars.
 
     An overview shows such a value in full; an answer about a bigger one, given before any code ran, is a guess.
+    Runs none of the value's own code: types are read with ``type()`` (``isinstance`` may call a ``__class__``
+    property), containers must be exactly the builtin ones (a subclass's ``__len__`` is the user's code).
     """
-    scalars = (int, float, complex, bool, type(None))
-    if isinstance(value, scalars):
+    kind = type(value)
+    if issubclass(kind, _SCALARS):
         return True
-    if isinstance(value, str):
-        return len(value) <= 200
-    if hasattr(value, "shape"):  # arrays and frames: the overview shows a sample, never the whole
-        return False
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return len(value) <= 10 and all(isinstance(v, (*scalars, str)) for v in value)
-    if isinstance(value, dict):
-        return len(value) <= 10 and all(isinstance(v, (*scalars, str)) for v in value.values())
-    return False
+    if issubclass(kind, str):
+        return str.__len__(value) <= 200
+    if kind in (list, tuple, set, frozenset):
+        return len(value) <= 10 and all(type(v) in (*_SCALARS, str) for v in value)
+    if kind is dict:
+        return len(value) <= 10 and all(type(v) in (*_SCALARS, str) for v in value.values())
+    return False  # arrays and frames (the overview shows a sample, never the whole), and everything else

@@ -4,6 +4,10 @@ A secret is the value of an environment variable whose name says it is one (``*_
 ``*SECRET*``, ``*PASSWORD*``), any value registered with ``register``, text shaped like a well-known
 API key, or the credentials a URL carries (``https://user:pass@host``, ``?api-key=...``, ``&sig=...``).
 Values are read when redacting, so a key set after ``%load_ext`` is covered too.
+
+A known secret is removed in pieces too: any run of ``SECRET_PIECE_CHARS`` or more characters of it (the head or
+the tail another cut left, e.g. a table cell pandas shortened) becomes ``[REDACTED]``, so two cut ends never
+add up to the secret. Whoever cuts text should still redact first (``limits``' cuts then never split a secret).
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-__all__ = ["REDACTED", "redact", "redact_data", "register", "url_secrets"]
+__all__ = ["REDACTED", "SECRET_PIECE_CHARS", "redact", "redact_data", "register", "url_secrets"]
 
 REDACTED = "[REDACTED]"
+#: The shortest run of a known secret's characters that is redacted on its own (secrets are 8 characters or more).
+SECRET_PIECE_CHARS = 8
 _NAME = re.compile(r"(API_?KEY|_KEY$|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 _SHAPES = re.compile(
     r"\b(sk-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,}"
@@ -45,12 +51,39 @@ def redact(text: str) -> str:
     """Return ``text`` with every known secret and key-shaped token replaced by ``[REDACTED]``."""
     if not text:
         return text
-    for secret in _secrets():
+    secrets = _secrets()
+    for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _without_pieces(text, secrets)
     if "://" in text or "=" in text:
         text = _QUERY.sub(lambda m: m.group(1) + REDACTED, _USERINFO.sub(REDACTED + "@", text))
     return _SHAPES.sub(REDACTED, text)
+
+
+def _without_pieces(text: str, secrets: list[str]) -> str:
+    """Return ``text`` with every run of ``SECRET_PIECE_CHARS`` or more characters of a secret replaced."""
+    spans: list[tuple[int, int]] = []
+    k = SECRET_PIECE_CHARS
+    for secret in secrets:
+        for piece in {secret[i : i + k] for i in range(len(secret) - k + 1)}:
+            at = text.find(piece)
+            while at >= 0:
+                spans.append((at, at + k))
+                at = text.find(piece, at + 1)
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):  # overlapping pieces are one longer piece
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
+        out += [text[last:start], REDACTED]
+        last = end
+    return "".join([*out, text[last:]])
 
 
 def url_secrets(url: str | None) -> list[str]:

@@ -6,8 +6,9 @@ import collections.abc as abc
 from collections.abc import Callable
 from typing import Any
 
-from ...limits import clip, cut_middle, short_repr
-from .formatting import BRIEF_CHARS, is_polars, lib_type, type_name
+from ...limits import clip, cut_middle
+from ...redaction import redact
+from .formatting import BRIEF_CHARS, hostile, is_polars, lib_type, short_repr, type_name
 from .frames import describe_array, describe_figure, describe_frame, describe_polars, describe_series
 from .objects import (
     container_header,
@@ -60,9 +61,11 @@ def summarize(obj: Any, max_chars: int = 2000) -> str:
     """
     try:
         text = _describe(obj, max_chars)
-    except Exception as exc:  # odd objects must degrade, never break the run
+    except BaseException as exc:  # odd objects must degrade, never break the run (a __repr__ may raise SystemExit)
+        if not hostile(exc):
+            raise
         text = _fallback(obj, exc)
-    return cut_middle(text, max_chars)
+    return cut_middle(redact(text), max_chars)  # redacted before the cut: no piece of a secret is left behind
 
 
 def _fallback(obj: Any, exc: BaseException) -> str:
@@ -77,9 +80,11 @@ def brief(obj: Any, width: int = BRIEF_CHARS) -> str:
     """
     try:
         text = _headline(obj, width)
-    except Exception as exc:  # odd objects must degrade, never break the run
+    except BaseException as exc:  # odd objects must degrade, never break the run
+        if not hostile(exc):
+            raise
         text = _fallback(obj, exc)
-    return clip(text.replace("\n", " "), width)
+    return clip(redact(text.replace("\n", " ")), width)
 
 
 def _headline(obj: Any, width: int) -> str:

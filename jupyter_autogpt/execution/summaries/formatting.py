@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
+import reprlib
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from ...limits import clip
+from ...redaction import redact
 
 __all__ = [
     "BRIEF_CHARS",
@@ -14,14 +17,18 @@ __all__ = [
     "SAMPLE_CELLS",
     "SAMPLE_ROWS",
     "WEIGHTS",
+    "Overdue",
     "fit_lines",
     "format_bytes",
     "format_number",
     "format_share",
+    "hostile",
     "is_polars",
     "kind_of",
     "lib_type",
+    "redacted",
     "sample_positions",
+    "short_repr",
     "type_name",
 ]
 
@@ -36,12 +43,67 @@ _EDGE = SAMPLE_ROWS // 10
 WEIGHTS = {"frame": 4, "data": 2, "other": 1}
 
 
+class Overdue(BaseException):
+    """Raised inside an object's description when its time is up (see ``summaries.budget``)."""
+
+
+def hostile(exc: BaseException) -> bool:
+    """Return whether ``exc`` came from an object's own code: anything but an interrupt or the time budget's cut.
+
+    A ``__repr__`` may raise ``SystemExit`` or ``GeneratorExit`` as well as any ``Exception``; a description then
+    degrades to the type. The user's interrupt and ``Overdue`` pass through to whoever handles them.
+    """
+    return not isinstance(exc, (KeyboardInterrupt, Overdue))
+
+
+def redacted(text: str, limit: int) -> str:
+    """Return ``text`` redacted, then cut at the end to ``limit``: a cut never splits a secret it could have named."""
+    return clip(redact(text), limit)
+
+
+class _RedactingRepr(reprlib.Repr):
+    """``reprlib`` that redacts every string and every object's repr before it shortens them (it keeps both ends)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = max(20, width)
+        self.maxlong = 40
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = self.maxarray = 8
+        self.maxdict = 6
+        self.maxlevel = 2
+
+    def repr_str(self, x: str, level: int) -> str:
+        return super().repr_str(redact(str.__str__(x)), level)
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        try:
+            text = redact(builtins.repr(x))
+        except BaseException as exc:  # reprlib's own fallback, without touching x.__class__ (a hostile property)
+            if not hostile(exc):
+                raise
+            return f"<{type(x).__name__} instance at {id(x):#x}>"
+        if len(text) > self.maxother:
+            head = max(0, (self.maxother - 3) // 2)
+            tail = max(0, self.maxother - 3 - head)
+            text = text[:head] + "..." + text[len(text) - tail :]
+        return text
+
+
+def short_repr(obj: Any, width: int = 80) -> str:
+    """Return a one-line repr of at most ``width`` characters, secrets redacted before anything is cut."""
+    return clip(_RedactingRepr(width).repr(obj).replace("\n", " "), width)
+
+
 def type_name(obj: Any) -> str:
     """Return the dotted name of ``obj``'s type (bare for builtins), or ``object`` for a hostile metaclass."""
     tp = type(obj)
     try:
         module, name = tp.__module__, tp.__qualname__
-    except Exception:  # a hostile metaclass
+    except BaseException as exc:  # a hostile metaclass
+        if not hostile(exc):
+            raise
+        return "object"
+    if not (isinstance(module, str) and isinstance(name, str)):
         return "object"
     return name if module == "builtins" else f"{module}.{name}"
 

@@ -7,8 +7,21 @@ import sys
 from collections import Counter
 from typing import Any
 
-from ...limits import clip, cut_middle, short_repr
-from .formatting import SAMPLE_ROWS, fit_lines, format_bytes, format_number, format_share, lib_type, sample_positions, type_name
+from ...limits import clip, cut_middle
+from ...redaction import redact
+from .formatting import (
+    SAMPLE_ROWS,
+    fit_lines,
+    format_bytes,
+    format_number,
+    format_share,
+    hostile,
+    lib_type,
+    redacted,
+    sample_positions,
+    short_repr,
+    type_name,
+)
 from .objects import describe_generic
 
 __all__ = ["describe_array", "describe_figure", "describe_frame", "describe_polars", "describe_series"]
@@ -70,7 +83,7 @@ def describe_frame(df: Any, max_chars: int) -> str:
         header.append(f"(statistics from a sample of {len(positions):,} of {n_rows:,} rows: head, tail, random)")
     text = "\n".join(header + _frame_columns(df, positions, described, col_budget))
     if head_budget:
-        rows = df.head(3).to_string(max_cols=8, max_colwidth=24, show_dimensions=False)
+        rows = _shown(df.head(3)).to_string(max_cols=8, max_colwidth=24, show_dimensions=False)
         text += "\nfirst rows:\n" + cut_middle(rows, max(0, max_chars - len(text) - 13))
     return text
 
@@ -89,7 +102,7 @@ def _frame_columns(df: Any, positions: Any, described: int, budget: int) -> list
     kept = fit_lines(lines, budget - rest_budget - len(heading))
     if len(kept) < n_cols:
         rest = itertools.islice(df.dtypes.items(), len(kept), len(kept) + 200)
-        names = ", ".join(f"{clip(str(c), 30)}: {t}" for c, t in rest)
+        names = ", ".join(f"{redacted(str(c), 30)}: {t}" for c, t in rest)
         kept.append(clip(f"  … and {n_cols - len(kept):,} more: {names}", max(60, rest_budget)))
     return [heading, *kept]
 
@@ -97,9 +110,25 @@ def _frame_columns(df: Any, positions: Any, described: int, budget: int) -> list
 def _column_line(label: Any, s: Any, sampled: bool) -> str:
     try:
         stats = _column_stats(s, sampled)
-    except Exception as exc:  # e.g. unhashable values in an object column, an exotic extension dtype
+    except BaseException as exc:  # e.g. unhashable values in an object column, an exotic extension dtype
+        if not hostile(exc):
+            raise
         stats = f"{s.dtype} (statistics unavailable: {type(exc).__name__})"
-    return f"{clip(str(label), 40)}: {stats}"
+    return f"{redacted(str(label), 40)}: {stats}"
+
+
+def _shown(head: Any) -> Any:
+    """Return the first rows of a frame or series with their text redacted, before pandas cuts long cells."""
+    is_text = sys.modules["pandas"].api.types.is_string_dtype
+
+    def redacted_text(column: Any) -> Any:
+        if not (column.dtype == object or is_text(column.dtype)):
+            return column
+        return column.map(lambda v: redact(str.__str__(v)) if issubclass(type(v), str) else v)
+
+    if hasattr(head, "columns"):
+        return head.apply(redacted_text) if len(head.columns) else head
+    return redacted_text(head)
 
 
 def describe_series(s: Any, max_chars: int) -> str:
@@ -112,7 +141,7 @@ def describe_series(s: Any, max_chars: int) -> str:
     if positions is not None:
         lines.append(f"(statistics from a sample of {len(positions):,} of {len(s):,} values)")
     lines.append(_column_line("values", sample, positions is not None))
-    lines.append("first values:\n" + s.head(5).to_string(max_rows=5))
+    lines.append("first values:\n" + _shown(s.head(5)).to_string(max_rows=5))
     return "\n".join(lines)
 
 
@@ -154,7 +183,7 @@ def describe_polars(obj: Any, max_chars: int) -> str:
     height, width = obj.shape
     nulls = obj.null_count().row(0)  # polars keeps null counts as array metadata: no pass over the data
     lines = [
-        f"  {clip(str(c), 40)}: {t}" + (f", {k:,} null" if k else "")
+        f"  {redacted(str(c), 40)}: {t}" + (f", {k:,} null" if k else "")
         for (c, t), k in zip(obj.schema.items(), nulls, strict=False)
     ]
     text = f"polars.DataFrame, {height:,} rows × {width:,} columns; ~{format_bytes(float(obj.estimated_size()))}\ncolumns:\n"

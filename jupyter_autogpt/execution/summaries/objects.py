@@ -10,9 +10,10 @@ import types
 from collections import Counter
 from typing import Any
 
-from ...limits import clip, short_repr
+from ...limits import clip
+from ...redaction import redact
 from . import dispatch  # late-bound: describing a container describes its items
-from .formatting import fit_lines, type_name
+from .formatting import fit_lines, hostile, redacted, short_repr, type_name
 
 __all__ = [
     "container_header",
@@ -30,6 +31,8 @@ def describe_string(s: str | bytes | bytearray, max_chars: int) -> str:
     """Return the length of a text or bytes value and as much of it as fits, both ends when it does not."""
     kind = "chars" if isinstance(s, str) else "bytes"
     header = f"{type(s).__name__}, {len(s):,} {kind}"
+    if isinstance(s, str):
+        s = redact(str.__str__(s))  # before the ends are cut: a cut never leaves half a secret
     if len(s) + len(header) + 4 <= max_chars:
         return f"{header} = {s!r}"
     part = max(20, (max_chars - len(header) - 40) // 2)
@@ -81,7 +84,7 @@ def _signature(obj: Any) -> str:
 
 def _doc_line(obj: Any) -> str:
     doc = pyinspect.getdoc(obj) or ""
-    return f" — {clip(doc.strip().splitlines()[0], 160)}" if doc.strip() else ""
+    return f" — {redacted(doc.strip().splitlines()[0], 160)}" if doc.strip() else ""
 
 
 def describe_code(obj: Any, max_chars: int) -> str:
@@ -104,14 +107,17 @@ def size_facts(obj: Any) -> list[str]:
     for attr in ("shape", "dtype"):
         try:
             value = getattr(obj, attr, None)
-        except Exception:  # a hostile or lazy ``__getattr__``
-            value = None
-        if value is not None and not callable(value):
-            facts.append(f"{attr}={short_repr(value, 60)}")
+            if value is not None and not callable(value):
+                facts.append(f"{attr}={short_repr(value, 60)}")
+        except BaseException as exc:  # a hostile or lazy ``__getattr__``
+            if not hostile(exc):
+                raise
     if hasattr(type(obj), "__len__"):
         try:
             facts.append(f"len {len(obj):,}")
-        except Exception:
+        except BaseException as exc:
+            if not hostile(exc):
+                raise
             facts.append("len unavailable")
     return facts
 

@@ -368,3 +368,214 @@ def test_secrets_never_reach_the_model_the_transcript_or_errors(kernel, openai_s
     assert SECRET_KEY not in everything and everything.count("[REDACTED]") >= 4
     assert "ValueError: bad key [REDACTED]" in seen(openai_server, 3)
     execute(kc, "del creds")
+
+
+# -- kernel killers the static policy cannot see: refused while the step runs, in a real kernel -----------------
+
+GUARDED = r'''
+import json as _json
+from jupyter_autogpt.execution.ipython import IPythonExecutor as _Executor
+def _guarded(step):
+    _ex = _Executor(get_ipython())
+    _ex.start()
+    try:
+        _o = _ex.run(step, timeout=20)
+    finally:
+        _ex.stop()
+    said = "\n".join(filter(None, [_o.stdout, _o.stderr, _o.error or ""]))
+    print("@@" + _json.dumps({"said": said, "mine": mine, "frame_ok": frame.shape == (3, 2),
+                              "final_answer_gone": "final_answer" not in globals()}))
+'''
+
+#: Each reaches a process-ending call by a route the assessment cannot read; the executor runs it unassessed.
+KILLERS = {
+    "getattr computed name": "import os\ngetattr(os, '_e' + 'xit')(1)",
+    "exec(compile(...))": "exec(compile('import os\\nos._exit(3)', '<hidden>', 'exec'))",
+    "vars(os)": "import os\nvars(os)['_exit'](0)",
+    "module __dict__ abort": "import os\nos.__dict__['abo' + 'rt']()",
+    "posix._exit": "import posix\nposix._exit(0)",
+    "an alias from an earlier import": "from os import _exit as leave\nleave(0)",
+    "SIGKILL to itself": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+    "SIGTERM to itself": "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)",
+    "killpg of its group": "import os\nos.killpg(os.getpgrp(), 9)",
+    "kill 0": "import os\nos.kill(0, 9)",
+    "kill -pgid": "import os, signal\nos.kill(-os.getpgrp(), signal.SIGHUP)",
+    "kill one of its threads": "import os\nos.kill(max(int(t) for t in os.listdir('/proc/self/task')), 9)",
+    "raise_signal": "import signal\nsignal.raise_signal(signal.SIGQUIT)",
+    "pthread_kill": "import signal, threading\nsignal.pthread_kill(threading.main_thread().ident, signal.SIGKILL)",
+    "pidfd": "import os, signal\nsignal.pidfd_send_signal(os.pidfd_open(os.getpid()), signal.SIGKILL)",
+    "a timer thread holding _exit": "import os, threading\nt = threading.Timer(0.01, os._exit, (0,))\nt.start()\nt.join()",
+    "execv": "import os, sys\nos.execv(sys.executable, [sys.executable, '-c', 'pass'])",
+    "execlp": "import os\nos.execlp('sh', 'sh', '-c', 'exit 0')",
+    "faulthandler segfault": "import faulthandler\nfaulthandler._sigsegv()",
+    "faulthandler null read": "import faulthandler\nfaulthandler._read_null()",
+    "alarm without a handler": "import signal, time\nsignal.alarm(1)\ntime.sleep(2)",
+    "setitimer without a handler": "import signal, time\nsignal.setitimer(signal.ITIMER_REAL, 0.2)\ntime.sleep(1)",
+    "SIG_DFL for SIGINT": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_DFL)",
+    "recursion past the C stack": "import sys\nsys.setrecursionlimit(10**6)\nx = []\nfor _ in range(300_000):\n"
+                                  "    x = [x]\nrepr(x)",
+    "RLIMIT_CPU": "import resource\nresource.setrlimit(resource.RLIMIT_CPU, (1, 1))",
+    "RLIMIT_NOFILE lowered": "import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (8, 8))",
+    "exit_now": "setattr(get_ipython(), 'exit' + '_now', True)",
+    "ask_exit": "getattr(get_ipython(), 'ask_' + 'exit')()",
+    "do_shutdown": "getattr(get_ipython().kernel, 'do_' + 'shutdown')(False)",
+    # processes the step starts: the seccomp filter answers EPERM
+    "os.system kill -9 pid": ("import os\nstatus = os.system(f'kill -9 {os.getpid()}')  # its words go to the kernel's fd 2\n"
+                              "print('not permitted: kill failed' if os.waitstatus_to_exitcode(status) == 1 else status)"),
+    "os.system kill $PPID": "import os\nprint(os.popen('kill -9 $PPID 2>&1').read())",
+    "subprocess kill": ("import os, subprocess\n"
+                        "print(subprocess.run(['kill', '-KILL', str(os.getpid())], capture_output=True, text=True))"),
+    "shell kill 0": "import subprocess\nprint(subprocess.run('kill -9 0', shell=True, capture_output=True, text=True))",
+    "/bin/kill -- -pgid": ("import os, subprocess\n"
+                           "print(subprocess.run(['/bin/kill', '-TERM', '--', f'-{os.getpgrp()}'], capture_output=True))"),
+    "!kill $PPID": "print(get_ipython().getoutput('kill -9 $PPID'))",
+    "!pkill -f its connection file": ("import os\nfrom ipykernel import get_connection_file\n"
+                                      "mark = os.path.basename(get_connection_file())\n"
+                                      "print(get_ipython().getoutput('pkill -9 -f ' + mark))"),
+    "a python child": ("import os, subprocess, sys\nkill = f'import os; os.kill({os.getpid()}, 9)'\n"
+                       "print(subprocess.run([sys.executable, '-c', kill], capture_output=True, text=True).stderr)"),
+    "a forked child": ("import os\npid = os.fork()\nif pid == 0:\n    try:\n        os.kill(os.getppid(), 9)\n"
+                       "    except OSError as e:\n        os.write(2, str(e).encode())\n    os._exit(0)\nos.waitpid(pid, 0)\n"
+                       "print('Operation not permitted: the child could not')"),
+    "os.spawnlp": "import os\nprint(os.spawnlp(os.P_WAIT, 'kill', 'kill', '-9', str(os.getpid())), 'not permitted')",
+    "multiprocessing fork": ("import multiprocessing as mp, os\n"
+                             "p = mp.get_context('fork').Process(target=os.kill, args=(os.getpid(), 9))\n"
+                             "p.start()\np.join()\nprint('not permitted' if p.exitcode else 'ran', p.exitcode)"),
+}
+
+
+@pytest.fixture(scope="module")
+def guarded_kernel(kernel) -> tuple[object, object]:
+    km, kc = kernel
+    execute(kc, GUARDED)
+    return km, kc
+
+
+@pytest.mark.parametrize("step", KILLERS.values(), ids=KILLERS.keys())
+def test_a_kernel_killer_the_assessment_cannot_see_is_refused_and_the_kernel_answers(guarded_kernel, step: str) -> None:
+    km, kc = guarded_kernel
+    printed = execute(kc, f"_guarded({step!r})", timeout=60)
+    report = next((json.loads(x[2:]) for x in printed.splitlines() if x.startswith("@@")), None)
+    assert report is not None and km.is_alive(), printed
+    assert report["mine"] == [1, 2, 3] and report["frame_ok"] and report["final_answer_gone"]
+    said = report["said"]
+    assert "Refused while running" in said or "not permitted" in said.lower(), said
+    assert execute(kc, "print(40 + 2)").strip() == "42"
+
+
+def test_computed_kernel_killers_in_a_real_run_are_refused_and_the_run_goes_on(kernel, openai_server) -> None:
+    _, kc = kernel
+    steps = ["import os\ngetattr(os, '_e' + 'xit')(0)", "get_ipython().run_cell('%reset -f')",
+             "get_ipython().run_cell('%%autogpt\\nstart another agent')", "getattr(globals(), 'cl' + 'ear')()",
+             "import os\nos.system(f'kill -9 {os.getpid()}')\nprint('after the kill')"]
+    openai_server.queue(*[code(s) for s in steps], code("final_answer('alive')"))
+    report = probe(kc, openai_server, "try to break things", "--max-steps 8")
+    assert report["status"] == "finished" and report["answer"] == "alive" and report["steps"] == 6
+    for request, what in enumerate(("os._exit", "%reset", "%autogpt", "wiped the user's namespace"), start=1):
+        assert what in seen(openai_server, request), seen(openai_server, request)
+    assert "after the kill" in seen(openai_server, 5)
+
+
+# -- whose interrupt, in a real kernel ------------------------------------------------------------------------
+
+
+def test_a_step_raising_keyboard_interrupt_itself_does_not_stop_the_run(kernel, openai_server) -> None:
+    _, kc = kernel
+    openai_server.queue(code("raise KeyboardInterrupt"), code("final_answer('went on')"))
+    report = probe(kc, openai_server, "g")
+    assert report["status"] == "finished" and report["answer"] == "went on"
+    assert "raised KeyboardInterrupt itself" in seen(openai_server, 1)
+
+
+def test_the_interrupt_button_during_a_step_stops_it_and_keeps_the_answer_it_gave(guarded_kernel, openai_server) -> None:
+    km, kc = guarded_kernel
+    step = (  # tells the test it runs with a request the loopback server records, then waits for the interrupt
+        "final_answer(42)\nimport time, urllib.request\ntry:\n"
+        f"    urllib.request.urlopen(urllib.request.Request({openai_server.base_url + '/marker'!r}, data=b'{{}}'))\n"
+        "except Exception:\n    pass\ntime.sleep(60)"
+    )
+    msg_id = kc.execute(
+        "from jupyter_autogpt.execution.base import StepInterrupted\n_ex = _Executor(get_ipython())\n_ex.start()\n"
+        f"try:\n    _ex.run({step!r})\nexcept StepInterrupted as _e:\n"
+        "    print('@@interrupted', _e.observation.answered, _e.observation.answer)\nfinally:\n    _ex.stop()"
+    )
+    assert openai_server.wait_for_requests(1, timeout=60)
+    km.interrupt_kernel()
+    text = ""
+    while True:
+        msg = kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            text += msg["content"]["text"]
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    assert kc.get_shell_msg(timeout=30)["content"]["status"] == "ok" and "@@interrupted True 42" in text, text
+    assert execute(kc, "print(40 + 2, 'final_answer' in globals())").strip() == "42 False"
+
+
+# -- hostile namespace objects, secrets in pieces, broken Unicode: in a real kernel -------------------------------
+
+HOSTILE_OBJECTS = r'''
+import time as _time
+class _RaisingClass:
+    @property
+    def __class__(self):
+        raise RuntimeError("no class")
+class _ExitingRepr:
+    def __repr__(self):
+        raise SystemExit("bye")
+class _SleepingRepr:
+    def __repr__(self):
+        _time.sleep(120)
+        return "late"
+class _KillingRepr:
+    def __repr__(self):
+        import os
+        getattr(os, "_e" + "xit")(0)
+hostile_class, hostile_exit, hostile_sleep, hostile_kill = _RaisingClass(), _ExitingRepr(), _SleepingRepr(), _KillingRepr()
+'''
+
+
+def test_hostile_namespace_objects_neither_stop_nor_hold_a_run(kernel, openai_server) -> None:
+    _, kc = kernel
+    execute(kc, HOSTILE_OBJECTS)
+    try:
+        openai_server.queue(code("final_answer('started')"))
+        report = probe(kc, openai_server, "look around")
+        assert report["status"] == "finished" and report["answer"] == "started"
+        first = seen(openai_server, 0)
+        assert "hostile_sleep: " in first and "took longer than" in first
+        assert all(f"{n}: " in first for n in ("hostile_class", "hostile_exit", "hostile_kill", "mine", "frame"))
+        assert execute(kc, "import jupyter_autogpt\nprint(jupyter_autogpt.last_run().status)").strip() == "finished"
+    finally:
+        execute(kc, "del hostile_class, hostile_exit, hostile_sleep, hostile_kill")
+
+
+def test_a_secret_held_in_a_frame_reaches_the_model_in_no_piece(kernel, openai_server) -> None:
+    _, kc = kernel
+    execute(kc, "import os\ncreds = pd.DataFrame({'service': ['llm', 'db'], 'key': [os.environ['OPENAI_API_KEY'], 'x']})\n"
+                "notes = 'rotate ' + os.environ['OPENAI_API_KEY'] + ' monthly ' * 400")
+    try:
+        openai_server.queue(code("print(creds)\nprint(creds.key.str[:20])\ncreds"), code("final_answer('checked')"))
+        probe(kc, openai_server, "check the creds frame")
+        sent = json.dumps([r.body for r in openai_server.requests])
+        assert not [SECRET_KEY[i : i + 8] for i in range(len(SECRET_KEY) - 7) if SECRET_KEY[i : i + 8] in sent]
+        assert "creds: pandas.DataFrame" in sent
+    finally:
+        execute(kc, "del creds, notes")
+
+
+def test_text_that_is_not_valid_unicode_never_breaks_a_run_or_its_export(kernel, openai_server, tmp_path) -> None:
+    _, kc = kernel
+    execute(kc, "odd_name = 'report_\\udcff.csv'")
+    try:
+        openai_server.queue(code("import sys\nprint(odd_name)\nprint('half \\ud83d', file=sys.stderr)\nodd_name"),
+                            code("final_answer(odd_name)"))
+        report = probe(kc, openai_server, "show the odd name")
+        assert report["status"] == "finished" and report["answer"] == "report_\ufffd.csv"
+        target = tmp_path / "run.json"
+        execute(kc, f"get_ipython().run_line_magic('autogpt', 'export {target}')")
+        assert "report_\ufffd.csv" in target.read_text(encoding="utf-8")
+    finally:
+        execute(kc, "del odd_name")

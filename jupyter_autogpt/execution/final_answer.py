@@ -25,6 +25,7 @@ class FinalAnswer:
         self._saved: tuple[bool, Any] = (False, None)
         self.values: list[Any] = []
         self._bound = self.final_answer  # one bound method, compared by identity (never by a user's __eq__)
+        self._active = False
 
     def final_answer(self, value: Any = None) -> Any:
         """Finish the run with ``value`` as its answer (any Python object)."""
@@ -35,10 +36,11 @@ class FinalAnswer:
         """Bind ``final_answer`` in ``ns``, remembering a binding the user had."""
         self._saved = (NAME in ns, ns.get(NAME))
         ns[NAME] = self._bound
+        self._active = True
 
     def repair(self, ns: MutableMapping[str, Any]) -> list[str]:
         """Bind ours again if a step rebound or deleted ``final_answer``; return the note for the model."""
-        if ns.get(NAME) is self._bound:
+        if not self._active or ns.get(NAME) is self._bound:  # not bound: an executor used without a run
             return []
         ns[NAME] = self._bound
         return ["Note: the step rebound or deleted `final_answer`; the run's own was restored. "
@@ -47,6 +49,7 @@ class FinalAnswer:
     def unbind(self, ns: MutableMapping[str, Any]) -> None:
         """Put back the user's ``final_answer``, or remove the run's (whatever a step bound there is the model's)."""
         had, value = self._saved
+        self._active = False
         if had:
             ns[NAME] = value
         else:

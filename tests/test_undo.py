@@ -1,16 +1,38 @@
-"""Undo after a run: it restores the run's own changes, even when a step tried to start an agent of its own.
+"""Undo after a run: the log of replaced bindings, and undo targeting the run's own changes.
 
-A nested ``%%autogpt`` through ``run_cell`` used to start, and ``%autogpt undo`` then targeted the inner run.
-Now every route to a nested agent is refused inside the step, so the latest run, and its undo, stay the outer's.
+The log keeps references, restored once, never over the user's later edits. A nested ``%%autogpt`` through
+``run_cell`` used to start, and ``%autogpt undo`` then targeted the inner run: now every route to a nested agent
+is refused inside the step, so the latest run, and its undo, stay the outer's.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from jupyter_autogpt.execution.undo import UndoLog
 from jupyter_autogpt.session import last_run, last_undo
 from support.replies import code
 from support.runs import scripted_run
+
+
+def test_the_undo_log_keeps_references_and_skips_later_user_edits() -> None:
+    ns = {"df": [1], "x": 2, "later": "a"}
+    original = ns["df"]
+    log = UndoLog()
+    log.begin(ns)
+    log.before_step(ns)
+    ns["df"], ns["later"] = [9], "b"
+    del ns["x"]
+    ns["new"] = 1
+    assert sorted(log.after_step(ns)) == ["df", "later", "x"]
+    log.finish(ns, ns)
+    ns["later"] = "the user's own edit"
+    report = log.undo(ns)
+    assert ns["df"] is original and ns["x"] == 2 and ns["later"] == "the user's own edit"
+    assert report.restored == (("df", "rebound"), ("x", "deleted")) and report.skipped == ("later",)
+    assert "new" in report.message() and "In-place" in report.message()
+    assert "nothing to undo" in log.undo(ns).message()
+
 
 NESTED = {
     "run_cell": "get_ipython().run_cell('%%autogpt\\nan inner goal')",

@@ -154,12 +154,12 @@ class Killers:
     def enter(self) -> None:
         """Install every stand-in, wherever the original is bound (``Kernel`` is read now)."""
         self.kernel = Kernel()
-        by_id = {id(original): stand_in for original, stand_in in self._stand_ins()}
-        for owner in _OWNERS:
-            module = sys.modules.get(owner)
-            for name, value in list(vars(module).items()) if module is not None else ():
-                if id(value) in by_id:
-                    self._patches.add(module, name, by_id[id(value)])
+        stand_ins = self._stand_ins()
+        for original, stand_in in stand_ins:
+            for module, name in _homes(original):
+                if vars(module).get(name) is original:
+                    self._patches.add(module, name, stand_in)
+        by_id = {id(original): stand_in for original, stand_in in stand_ins}
         for name, value in list(self.namespace.items()):
             if id(value) in by_id:
                 self._patches.add(self.namespace, name, by_id[id(value)])
@@ -272,6 +272,18 @@ class _Checks:
         if limit > safe and self.kernel.here():
             self.refuse(f"sys.setrecursionlimit({limit})", "would let deep recursion overflow the C stack and crash "
                                                            f"the user's kernel (at most {safe:,} is safe here)")
+
+
+_HOMES: dict[int, list[tuple[Any, str]]] = {}
+
+
+def _homes(original: Any) -> list[tuple[Any, str]]:
+    """Return where the guarded modules bind ``original`` (looked up once: the modules' names do not move)."""
+    key = id(original)
+    if key not in _HOMES:
+        modules = [sys.modules[m] for m in _OWNERS if m in sys.modules]
+        _HOMES[key] = [(module, name) for module in modules for name, value in vars(module).items() if value is original]
+    return _HOMES[key]
 
 
 def _stack_bytes() -> int:

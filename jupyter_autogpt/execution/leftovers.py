@@ -219,20 +219,27 @@ class LibraryOptions:
 
 
 def _pandas_options(pd: Any) -> dict[str, Any]:
-    config = sys.modules["pandas._config.config"]
-    keys = [k for k in config._registered_options if k not in config._deprecated_options]
-    return {k: pd.get_option(k) for k in keys}
+    """Return every pandas option as ``{dotted key: value}``, read from pandas' own store (no lookups, no warnings)."""
+    flat: dict[str, Any] = {}
+    todo: list[tuple[str, dict[str, Any]]] = [("", sys.modules["pandas._config.config"]._global_config)]
+    while todo:
+        prefix, level = todo.pop()
+        for key, value in level.items():
+            if isinstance(value, dict):
+                todo.append((f"{prefix}{key}.", value))
+            else:
+                flat[prefix + key] = value
+    return flat
 
 
 def _restore_pandas(pd: Any, saved: dict[str, Any]) -> list[str]:
-    changed = []
+    changed = [key for key, value in _pandas_options(pd).items() if key in saved and saved[key] is not value
+               and saved[key] != value]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for key, value in saved.items():
-            if pd.get_option(key) != value:
-                pd.set_option(key, value)
-                changed.append(f"pandas option {key}")
-    return changed
+        for key in changed:
+            pd.set_option(key, saved[key])
+    return [f"pandas option {key}" for key in changed]
 
 
 def _numpy_options(np: Any) -> dict[str, Any]:

@@ -13,6 +13,8 @@ after the step, with a note to the model. Handlers live in the main thread only:
 
 from __future__ import annotations
 
+import _signal  # getsignal without the enum conversion of the signal module's wrapper: it runs twice a step
+import functools
 import signal
 import threading
 import time
@@ -83,8 +85,9 @@ class SigintWatch:
         return []
 
 
-def _catchable() -> list[int]:
-    return sorted(set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP})
+@functools.lru_cache(maxsize=1)
+def _catchable() -> tuple[int, ...]:
+    return tuple(sorted(int(s) for s in set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}))
 
 
 class SignalHandlers:
@@ -96,12 +99,12 @@ class SignalHandlers:
 
     def enter(self) -> None:
         if _on_main_thread():
-            self._saved = {sig: signal.getsignal(sig) for sig in _catchable()}
+            self._saved = {sig: _signal.getsignal(sig) for sig in _catchable()}
 
     def close(self) -> None:
         if not self._saved:
             return
-        changed = [sig for sig, handler in self._saved.items() if signal.getsignal(sig) is not handler]
+        changed = [sig for sig, handler in self._saved.items() if _signal.getsignal(sig) is not handler]
         for sig in changed:
             if self._saved[sig] is not None:  # None: a handler not installed from Python, which Python cannot restore
                 signal.signal(sig, self._saved[sig])

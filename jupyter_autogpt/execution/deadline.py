@@ -29,7 +29,7 @@ from typing import IO
 from .guards import Closing, run_all
 
 #: The originals, taken at import: the step's guard replaces the module's functions while a step runs.
-_pthread_kill = signal.pthread_kill
+_pthread_kill = getattr(signal, "pthread_kill", None)  # absent on Windows, where the deadline never fires
 _getsignal = signal.getsignal
 
 __all__ = ["MAX_ESCALATIONS", "NATIVE_HOLD", "Deadline", "DeadlineFactory", "StepTimeout", "overrun_note", "timeout_text"]
@@ -134,7 +134,7 @@ class Deadline(Closing):
 
     def _interrupt(self) -> None:
         """Send SIGINT to the main thread, unless its handler is not Python's (the step set SIG_IGN: it would be lost)."""
-        if callable(_getsignal(signal.SIGINT)):
+        if _pthread_kill is not None and callable(_getsignal(signal.SIGINT)):
             self.sent += 1
             _pthread_kill(self._main, signal.SIGINT)
 

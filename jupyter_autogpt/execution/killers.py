@@ -60,7 +60,7 @@ class Kernel:
 
     def __init__(self) -> None:
         self.pid = os.getpid()
-        self.pgid = os.getpgrp()
+        self.pgid = os.getpgrp() if hasattr(os, "getpgrp") else 0
         self.parent = os.getppid()
 
     def here(self) -> bool:
@@ -91,7 +91,7 @@ def _harms(sig: int) -> bool:
         sig = signal.Signals(sig)
     except ValueError:
         return False  # not a signal: the call fails on its own
-    if sig in (signal.SIGKILL, signal.SIGSTOP):
+    if sig.name in ("SIGKILL", "SIGSTOP"):
         return True
     handler = signal.getsignal(sig)
     return not (callable(handler) or handler == signal.SIG_IGN) and sig not in _HARMLESS_BY_DEFAULT

@@ -87,7 +87,8 @@ class SigintWatch:
 
 @functools.lru_cache(maxsize=1)
 def _catchable() -> tuple[int, ...]:
-    return tuple(sorted(int(s) for s in set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}))
+    uncatchable = {getattr(signal, name, None) for name in ("SIGKILL", "SIGSTOP")}
+    return tuple(sorted(int(s) for s in set(signal.valid_signals()) - uncatchable))
 
 
 class SignalHandlers:

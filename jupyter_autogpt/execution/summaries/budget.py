@@ -36,7 +36,8 @@ _RETRY_AFTER = 0.2
 #: Exact types whose description runs none of the user's code: no timer needed.
 _CHEAP = (int, float, complex, bool, type(None), str, bytes)
 
-_pthread_kill = signal.pthread_kill  # the original: a step's guard may replace the module's during the overview
+#: The original (a step's guard may replace the module's during the overview); absent on Windows.
+_pthread_kill = getattr(signal, "pthread_kill", None)
 
 
 class TimeBudget:
@@ -67,7 +68,7 @@ class TimeBudget:
 
     def __enter__(self) -> TimeBudget:
         self._due = self.clock() + self.total
-        if threading.current_thread() is threading.main_thread():
+        if threading.current_thread() is threading.main_thread() and _pthread_kill is not None:
             self._previous = signal.getsignal(signal.SIGINT)
             signal.signal(signal.SIGINT, self._handler)
             self._closed = False

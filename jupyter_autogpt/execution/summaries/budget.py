@@ -119,6 +119,8 @@ class TimeBudget:
         with self._lock:
             if self._closed or self._current is not token:
                 return
+            if _pthread_kill is None:  # no budget without it: __enter__ left the budget closed
+                return
             self._pending += 1
             _pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
             if retries:

@@ -463,6 +463,23 @@ def test_a_kernel_killer_the_assessment_cannot_see_is_refused_and_the_kernel_ans
     assert execute(kc, "print(40 + 2)").strip() == "42"
 
 
+def test_a_step_that_swallows_the_timeout_while_threads_come_and_go_leaves_the_kernel_alive(guarded_kernel) -> None:
+    """The deadline's watchdog dump crashed the kernel (a segfault, within a few such steps) when threads started
+    and ended meanwhile; it is now cancelled once the deadline's timer shows nothing holds the interpreter."""
+    km, kc = guarded_kernel
+    src = (
+        "import threading as _th\n_stop = []\n"
+        "def _churn():\n    while not _stop:\n        _t = _th.Thread(target=len, args=((),))\n"
+        "        _t.start()\n        _t.join()\n"
+        "_churners = [_th.Thread(target=_churn, daemon=True) for _ in range(2)]\n[c.start() for c in _churners]\n"
+        "_ex = _Executor(get_ipython())\n_swallow = 'import time\\nwhile True:\\n    try:\\n        time.sleep(0.05)\\n"
+        "    except KeyboardInterrupt:\\n        pass'\n"
+        "_names = [_ex.run(_swallow, timeout=0.1).error_name for _ in range(8)]\n_stop.append(1)\nprint(set(_names))"
+    )
+    assert execute(kc, src, timeout=120).strip() == "{'StepTimeout'}" and km.is_alive()
+    assert execute(kc, "print(40 + 2)").strip() == "42"
+
+
 def test_computed_kernel_killers_in_a_real_run_are_refused_and_the_run_goes_on(kernel, openai_server) -> None:
     _, kc = kernel
     steps = ["import os\ngetattr(os, '_e' + 'xit')(0)", "get_ipython().run_cell('%reset -f')",

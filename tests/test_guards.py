@@ -69,6 +69,22 @@ def test_deadline_interrupts_loops_and_escalates_past_swallowed_interrupts(ip) -
     assert executor.run("print('still fine')").stdout == "still fine\n"
 
 
+def test_the_watchdogs_dump_is_cancelled_when_nothing_holds_the_interpreter(ip) -> None:
+    """Its dump walks every thread unlocked and crashed the process while threads came and went: only a native
+    call that holds the interpreter (the deadline's timer then runs late) may leave it armed."""
+    made: list[deadline.Deadline] = []
+
+    def recording(timeout: float | None) -> deadline.Deadline:
+        made.append(deadline.Deadline(timeout))
+        return made[-1]
+
+    swallow = "import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        pass"
+    obs = IPythonExecutor(ip, deadline=recording).run(swallow, timeout=0.2)
+    assert obs.error_name == "StepTimeout" and made[0].escalated and made[0].stuck_at == ""
+    native = IPythonExecutor(ip, deadline=recording).run("import re\nre.match(r'(a+)+$', 'a' * 25 + 'b')", timeout=0.2)
+    assert "native call" in (native.error or "") + native.stderr and "line 2" in made[1].stuck_at
+
+
 #: The modules of the step's guards: the hook guard and its parts, the deadline, and the cleanup they share.
 CLEANUP_FILES = frozenset(m.__file__ for m in (guards, deadline, patches, signals, leftovers, killers, shell_routes, children,
                                                refusing))

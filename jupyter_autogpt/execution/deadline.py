@@ -9,7 +9,9 @@ The deadline interrupts a step that outlives ``--timeout``:
    and sees neither until it returns: no Python thread runs meanwhile, so nothing can stop it short of
    killing the kernel, which we never do. ``faulthandler``'s watchdog (a C thread that needs no
    interpreter) records where the step was stuck, and the observation says the step overran and was
-   only stopped when the native call returned.
+   only stopped when the native call returned. The watchdog is cancelled as soon as the deadline's own
+   timer runs on time (then nothing holds the interpreter): its dump walks every thread without a lock,
+   and crashed the process when threads started or ended meanwhile (a step that swallows the interrupt).
 
 Closing survives an interrupt landing inside it (see ``execution.guards``). ``timeout_text`` and
 ``overrun_note`` word what happened for the model.
@@ -129,6 +131,10 @@ class Deadline(Closing):
                 return
             self.timed_out = True
             self.held = max(0.0, time.monotonic() - self._due)
+            if self.held < NATIVE_HOLD:
+                # this timer ran on time, so no native call holds the interpreter: the watchdog's dump is not
+                # needed, and it is not safe while Python threads start and exit (it walks them unlocked)
+                faulthandler.cancel_dump_traceback_later()
             self._interrupt()
             self._schedule(self.grace, self._escalate)
 

@@ -205,3 +205,19 @@ def test_the_budget_leaves_the_sigint_handler_as_it_was() -> None:
 def test_a_keyboard_interrupt_an_object_raises_itself_is_not_the_users() -> None:
     text = overview({"odd": ReprKeyboardInterrupt(), "n": 1}, ["odd", "n"], 500)
     assert "odd: " in text and "KeyboardInterrupt" in text and "n: int = 1" in text
+
+
+def test_the_users_recent_results_are_described_within_the_time_budget(ip) -> None:
+    from jupyter_autogpt.execution.cell_history import RecentWork
+
+    ip.run_cell("1 + 1", store_history=True)
+    number = len(ip.user_ns["In"]) - 1
+    outputs = getattr(ip.history_manager, "outputs", None)
+    if isinstance(outputs, dict):
+        outputs.pop(number, None)  # as on IPython 8, where a cell's result comes from Out
+    ip.user_ns["Out"][number] = Sleeper()
+    try:
+        context = RecentWork(ip).since(number - 1, 5)
+    finally:
+        del ip.user_ns["Out"][number]
+    assert "Sleeper (not described: describing it took longer than 1s)" in repr(context)

@@ -19,6 +19,7 @@ from .. import risk
 from ..context import NotebookContext, UserCell
 from ..limits import CELL_RESULT_CHARS, CELL_SOURCE_CHARS, TRACEBACK_CHARS
 from .observation import clean
+from .summaries.budget import TimeBudget
 from .summaries.dispatch import brief
 
 __all__ = ["RECENT_CELLS", "CellHistory", "RecentWork", "is_own_work"]
@@ -93,6 +94,7 @@ class RecentWork:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self.manager = getattr(shell, "history_manager", None)
+        self._budget = TimeBudget()  # opened by ``since`` around the descriptions of the cells' results
 
     def _sources(self) -> list[str]:
         """Return the cells as typed (``%magics`` kept), else as ``In`` holds them (transformed to Python)."""
@@ -116,7 +118,8 @@ class RecentWork:
         numbers = [n for n in range(max(after + 1, 1), len(sources)) if _text(sources[n]) and is_own_work(sources[n])]
         errors = {n: e for n in numbers if (e := self._error(n)) is not None}
         last = max(errors, default=None)
-        cells = tuple(self._cell(n, sources[n], errors.get(n)) for n in numbers[-limit:])
+        with TimeBudget() as self._budget:  # an Out value's __repr__ is the user's code: it may sleep
+            cells = tuple(self._cell(n, sources[n], errors.get(n)) for n in numbers[-limit:])
         traceback_text = clean(errors[last][1], TRACEBACK_CHARS) if last is not None else None
         return NotebookContext(cells, traceback_text, last, max(0, len(numbers) - limit))
 
@@ -143,7 +146,8 @@ class RecentWork:
             return "; ".join(p for p in (_output_text(o) for o in outputs[number]) if p)
         out = self.shell.user_ns.get("Out")
         if isinstance(out, dict) and number in out:
-            return "Out: " + brief(out[number], CELL_RESULT_CHARS)
+            value = out[number]
+            return "Out: " + self._budget.describe(value, lambda: brief(value, CELL_RESULT_CHARS))
         return ""
 
     def _error(self, number: int) -> tuple[str, str] | None:

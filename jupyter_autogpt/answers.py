@@ -78,7 +78,9 @@ def bounded_repr(obj: Any, limit: int) -> str:
         _walk(obj, out, 0, frozenset())
     except _Full:
         return "".join(out.parts) + "…"
-    except Exception as exc:  # a user object's __repr__ may raise anything
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a user object's __repr__ may raise anything, SystemExit included
         return f"<{type(obj).__name__} (repr failed: {type(exc).__name__})>"
     return "".join(out.parts)
 
@@ -87,8 +89,8 @@ def answer_text(answer: Any) -> str:
     """Return the answer as the views show it: a string redacted then cut, anything else as a bounded repr."""
     if answer is None:
         return ""
-    if isinstance(answer, str):
-        return cut_middle(redact(answer), ANSWER_CHARS)
+    if issubclass(type(answer), str):  # by type: isinstance may consult a hostile __class__
+        return cut_middle(redact(str.__str__(answer)), ANSWER_CHARS)
     return clip(redact(bounded_repr(answer, 2 * ANSWER_REPR_CHARS)), ANSWER_REPR_CHARS)
 
 
@@ -96,19 +98,20 @@ def _small(value: Any, budget: list[int], depth: int = 0) -> bool:
     """Return whether ``value`` is plain JSON data within ``budget`` characters (stops as soon as it is not)."""
     if depth > _MAX_DEPTH:
         return False
-    if value is None or isinstance(value, (bool, float)):
+    kind = type(value)  # exact types: plain JSON only, and never a hostile __class__
+    if value is None or kind in (bool, float):
         budget[0] -= 8
-    elif isinstance(value, int):
+    elif kind is int:
         budget[0] -= value.bit_length() // 3 + 2
-    elif isinstance(value, str):
+    elif kind is str:
         budget[0] -= len(value) + 2
-    elif isinstance(value, (list, tuple)):
+    elif kind in (list, tuple):
         budget[0] -= 2
         return budget[0] >= 0 and all(_small(v, budget, depth + 1) for v in value)
-    elif isinstance(value, dict):
+    elif kind is dict:
         budget[0] -= 2
         return budget[0] >= 0 and all(
-            isinstance(k, str) and _small(k, budget) and _small(v, budget, depth + 1) for k, v in value.items()
+            type(k) is str and _small(k, budget) and _small(v, budget, depth + 1) for k, v in value.items()
         )
     else:
         return False
@@ -117,7 +120,7 @@ def _small(value: Any, budget: list[int], depth: int = 0) -> bool:
 
 def answer_json(answer: Any, text: str) -> Any:
     """Return the answer for a transcript: itself when it is small plain JSON, else ``text`` (its shown form)."""
-    if isinstance(answer, str) or not _small(answer, [ANSWER_REPR_CHARS]):
+    if issubclass(type(answer), str) or not _small(answer, [ANSWER_REPR_CHARS]):
         return text
     try:
         json.dumps(answer, allow_nan=False)

@@ -132,13 +132,13 @@ class Session:
         that names no run raises ``ConfigError`` before anything starts.
         """
         global _last, _last_executor, _last_cell
+        executor = IPythonExecutor(self.shell)  # first: it refuses a run started from inside a step's code
         context = self.context(config)
         model = model or self.build_model(config, **model_options)
         work = RecentWork(self.shell)
         cell = work.current()  # this run's cell: the user's cells after it are what they did "since the last run"
         stop = StopRequest()  # the view's Stop button sets it; the loop and drive read it (see interrupts.py)
         renderers = self.renderers(config, stop)
-        executor = IPythonExecutor(self.shell)
         _last_executor = executor  # %autogpt undo reaches the latest run's undo log through last_undo()
         agent = Agent(
             model,

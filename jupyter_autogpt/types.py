@@ -246,6 +246,11 @@ class Run:
     def _answer_text(self) -> str:  # every view and export reads this: the repr is built once, not per reader
         return answers.answer_text(self.answer)
 
+    @property
+    def answer_is_text(self) -> bool:
+        """Return whether the answer is a string (decided by its type: a hostile ``__class__`` is never read)."""
+        return issubclass(type(self.answer), str)
+
     def __repr__(self) -> str:
         answer = self.answer_text()
         short = answer if len(answer) <= 200 else answer[:197] + "..."
@@ -256,7 +261,7 @@ class Run:
         text = self.answer_text()
         if not text:
             answer = "_(no answer)_"
-        elif isinstance(self.answer, str):
+        elif self.answer_is_text:
             answer = safe_markdown.inert(text)
         else:
             answer = safe_markdown.fence(text).strip("\n")

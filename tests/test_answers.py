@@ -129,3 +129,35 @@ def test_self_containing_and_deep_answers_do_not_break_the_views() -> None:
     for answer in (loop, deep):
         shown = representations(finished_run(answer))
         assert all(len(s) < BOUND for s in shown.values())
+
+
+class ExitingRepr:
+    def __repr__(self) -> str:
+        raise SystemExit(3)
+
+
+class LyingClass:
+    @property  # type: ignore[misc]
+    def __class__(self):
+        raise RuntimeError("no class for you")
+
+    def __repr__(self) -> str:
+        return "<lying>"
+
+
+HOSTILE = {
+    "repr-raises-SystemExit": ExitingRepr,
+    "class-property-raises": LyingClass,
+    "list-of-SystemExit": lambda: [ExitingRepr()],
+    "dict-of-lying": lambda: {"k": LyingClass()},
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_answer_object_is_shown_without_breaking_any_view(name: str) -> None:
+    answer = HOSTILE[name]()
+    run = finished_run(answer)
+    shown = representations(run)
+    assert run.answer is answer and not run.answer_is_text
+    assert all(text for text in shown.values())
+    assert "repr failed: SystemExit" in run.answer_text() or "lying" in run.answer_text()

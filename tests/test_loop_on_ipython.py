@@ -31,10 +31,31 @@ def test_final_answer_is_removed_and_a_user_binding_restored(ip) -> None:
 
 
 def test_an_interrupt_inside_generated_code_stops_the_run(ip) -> None:
-    agent, model = make_agent(ip, [code("before = 1"), code("raise KeyboardInterrupt"), code("final_answer(0)")])
+    import _thread
+    import threading
+
+    started = threading.Event()
+    ip.user_ns["started"] = started
+
+    def press_interrupt() -> None:  # the user presses Interrupt while the second step runs
+        if started.wait(30):
+            _thread.interrupt_main()
+
+    helper = threading.Thread(target=press_interrupt, daemon=True)
+    helper.start()
+    busy = "started.set()\nimport time\nwhile True:\n    time.sleep(0.01)"
+    agent, model = make_agent(ip, [code("before = 1"), code(busy), code("final_answer(0)")])
     run = run_to_completion(agent, "g")
+    helper.join(30)
     assert run.status == "interrupted"
     assert len(run.steps) == 1 and model.remaining == 1
+
+
+def test_code_that_raises_keyboardinterrupt_itself_is_a_step_error_not_the_users_interrupt(ip) -> None:
+    agent, model = make_agent(ip, [code("raise KeyboardInterrupt"), code("final_answer('went on')")])
+    run = run_to_completion(agent, "g")
+    assert run.status == "finished" and run.answer == "went on" and model.remaining == 0
+    assert run.steps[0].error is not None and "KeyboardInterrupt" in run.steps[0].error
 
 
 def test_the_time_budget_bounds_a_single_step(ip) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 from .. import risk
 from ..errors import RunCancelled
 from ..events import CodeExecuted, CodeProposed, Event, Noticed
-from ..execution.base import Executor
+from ..execution.base import Executor, StepInterrupted
 from ..limits import changed_variables_chars
 from ..prompts import render_observation, reply_notes
 from ..protocol import Reply
@@ -101,13 +101,18 @@ class Action:
         """Run ``code``; an interrupt after the step called ``final_answer`` keeps the answer and ends the run."""
         try:
             return self.executor.run(code, timeout=timeout)
+        except StepInterrupted as exc:  # the executor kept what the step printed and answered
+            if not exc.observation.answered:
+                raise
+            obs = replace(exc.observation, error=INTERRUPTED_AFTER_ANSWER, error_name="KeyboardInterrupt")
         except KeyboardInterrupt:
             answered, answer = answer_given(self.executor)
             if not answered:
                 raise
+            obs = Observation(error=INTERRUPTED_AFTER_ANSWER, error_name="KeyboardInterrupt", answered=True, answer=answer)
         yield Noticed(index, f"step {index} was interrupted after it called final_answer(); the answer is kept",
                       "warning")
-        return Observation(error=INTERRUPTED_AFTER_ANSWER, error_name="KeyboardInterrupt", answered=True, answer=answer)
+        return obs
 
     def _run(
         self, index: int, code: str, assessment: risk.Assessment, timeout: float | None, notes: list[str]

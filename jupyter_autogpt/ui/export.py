@@ -78,7 +78,7 @@ def to_notebook(run: Run) -> Any:
     data = to_dict(run)
     nb = nbformat.v4.new_notebook()
     extras = context_markdown(run.context) + ([plan_markdown(run.plan)] if run.plan is not None else [])
-    nb.cells = _notebook_cells(data, isinstance(run.answer, str), redact_data(extras))
+    nb.cells = _notebook_cells(data, run.answer_is_text, redact_data(extras))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata[METADATA_KEY] = {

@@ -262,7 +262,7 @@ def markdown_transcript(run: Run, steps: bool = True, answer: bool = True) -> st
         return "\n\n".join(parts)
     answer_text = run.answer_text()
     if answer_text:
-        shown = inert(answer_text) if isinstance(run.answer, str) else fence(answer_text).strip("\n")
+        shown = inert(answer_text) if run.answer_is_text else fence(answer_text).strip("\n")
         parts.append("**Answer**\n\n" + shown)
     parts.append(f"<sub>{literal(run.summary())}</sub>")
     return "\n\n".join(parts)

@@ -191,7 +191,7 @@ class WidgetRenderer:
         elif isinstance(event, PlanUpdated):
             self.plan.value = plan_html(event.plan)
         elif isinstance(event, FinalAnswer):
-            body = markdown_html(event.text) if isinstance(event.answer, str) else pre(event.text)
+            body = markdown_html(event.text) if issubclass(type(event.answer), str) else pre(event.text)
             self.answer.value = f"<div><b>Answer</b></div>{body}"
         elif isinstance(event, RunFinished):
             self._finished(event.run)

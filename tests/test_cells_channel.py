@@ -18,6 +18,7 @@ from jupyter_autogpt.testing import ScriptedModel
 from jupyter_autogpt.transcript import COMM_TARGET
 from jupyter_autogpt.types import RunConfig
 from jupyter_autogpt.ui import cells
+from support.kernels import reply_to
 
 SECRET = "sk-test-" + "y" * 24
 REPLIES = [
@@ -176,7 +177,7 @@ def _execute(kc: Any, code: str) -> tuple[str, list[dict[str, Any]]]:
             continue
         seen.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            reply = kc.get_shell_msg(timeout=10)
+            reply = reply_to(kc, msg_id, timeout=10)
             assert reply["content"]["status"] == "ok", reply["content"]
             return msg_id, seen
 

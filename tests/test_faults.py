@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import SECRET_KEY
-from support.kernels import code, execute, running_kernel
+from support.kernels import code, execute, reply_to, running_kernel
 from support.openai_server import Drop, FakeOpenAIServer, Fault
 
 pytestmark = pytest.mark.kernel
@@ -527,7 +527,7 @@ def test_the_interrupt_button_during_a_step_stops_it_and_keeps_the_answer_it_gav
             text += msg["content"]["text"]
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
-    assert kc.get_shell_msg(timeout=30)["content"]["status"] == "ok" and "@@interrupted True 42" in text, text
+    assert reply_to(kc, msg_id, timeout=30)["content"]["status"] == "ok" and "@@interrupted True 42" in text, text
     assert execute(kc, "print(40 + 2, 'final_answer' in globals())").strip() == "42 False"
 
 

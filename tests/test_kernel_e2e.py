@@ -12,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import SECRET_KEY
-from support.kernels import code, execute, running_kernel
+from support.kernels import code, execute, reply_to, running_kernel
 from support.openai_server import FakeOpenAIServer, Slow
 
 pytestmark = pytest.mark.kernel
@@ -91,14 +91,14 @@ def test_a_kernel_interrupt_mid_stream_stops_the_run_and_keeps_the_kernel(kernel
     msg_id = kc.execute("%%autogpt --max-steps 5\nA goal that takes a while")
     assert openai_server.wait_for_requests(2, timeout=60)  # the second reply is streaming now
     km.interrupt_kernel()
-    reply = kc.get_shell_msg(timeout=30)
-    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+    reply = reply_to(kc, msg_id, timeout=30)
+    assert reply["content"]["status"] == "ok"
     printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\n"
                              "print(r.status, len(r.steps), done_before, mine, 'final_answer' in dir())")
     assert printed.strip() == "interrupted 1 kept [1, 2, 3] False"
 
 
-def interrupt_until_replied(km, kc, attempts: int = 5) -> dict:
+def interrupt_until_replied(km, kc, msg_id: str, attempts: int = 5) -> dict:
     """Interrupt until the cell replies, as a user presses Interrupt again.
 
     Python drops a KeyboardInterrupt raised inside a finalizer (here the step's HTTP response may be
@@ -107,7 +107,7 @@ def interrupt_until_replied(km, kc, attempts: int = 5) -> dict:
     for _ in range(attempts):
         km.interrupt_kernel()
         try:
-            return kc.get_shell_msg(timeout=3)
+            return reply_to(kc, msg_id, timeout=3)
         except queue.Empty:
             continue
     raise AssertionError(f"the cell did not stop after {attempts} interrupts")
@@ -126,10 +126,10 @@ def test_an_interrupt_inside_a_step_stops_the_run(kernel, openai_server) -> None
     )
     openai_server.queue(code(step), code("final_answer('never')"))
     execute(kc, "%load_ext jupyter_autogpt")
-    kc.execute("%%autogpt\nslow goal")
+    msg_id = kc.execute("%%autogpt\nslow goal")
     assert openai_server.wait_for_requests(2, timeout=60)
     assert openai_server.requests[1].path.endswith("/marker")
-    reply = interrupt_until_replied(km, kc)
+    reply = interrupt_until_replied(km, kc, msg_id)
     assert reply["content"]["status"] == "ok"
     printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status)\nprint(r.steps)")
     assert printed.split("\n", 1)[0] == "interrupted", printed

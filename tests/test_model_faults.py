@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support.kernels import code, execute, running_kernel
+from support.kernels import code, execute, reply_to, running_kernel
 from support.openai_server import Chunks, FakeOpenAIServer, Stall
 
 pytestmark = pytest.mark.kernel
@@ -58,7 +58,7 @@ def everything_shown(kc, src: str, timeout: float = 60) -> str:
             break
         if kind in ("stream", "execute_result", "display_data", "error", "comm_open", "comm_msg", "update_display_data"):
             shown.append(f"[{kind}] " + json.dumps(content, ensure_ascii=False))
-    kc.get_shell_msg(timeout=timeout)
+    reply_to(kc, msg_id, timeout)
     return "\n".join(shown)
 
 

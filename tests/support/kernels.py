@@ -36,6 +36,18 @@ def running_kernel(**env: str | None) -> Iterator[tuple[KernelManager, Any]]:
         km.shutdown_kernel(now=True)
 
 
+def reply_to(kc: Any, msg_id: str, timeout: float = 60) -> dict[str, Any]:
+    """Return the shell reply to request ``msg_id``, passing over replies to earlier requests.
+
+    ``wait_for_ready`` may send a second ``kernel_info_request`` on a slow start; its late reply would otherwise
+    be taken for the reply of the next request.
+    """
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
+
+
 def execute(kc: Any, src: str, timeout: float = 60) -> str:
     """Run ``src`` and return everything it printed (an error as ``ERROR:name:value``)."""
     msg_id = kc.execute(src)
@@ -50,7 +62,7 @@ def execute(kc: Any, src: str, timeout: float = 60) -> str:
             printed.append("ERROR:" + msg["content"]["ename"] + ":" + msg["content"]["evalue"])
         elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
-    kc.get_shell_msg(timeout=timeout)
+    reply_to(kc, msg_id, timeout)
     return "".join(printed)
 
 
@@ -76,7 +88,7 @@ def traffic(kc: Any, src: str, answers: list[str] | None = None, timeout: float 
             continue
         seen.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            kc.get_shell_msg(timeout=timeout)
+            reply_to(kc, msg_id, timeout)
             return seen
 
 

@@ -146,8 +146,9 @@ OPTIONS: tuple[Option, ...] = (
            note="default 0: 120 for servers, no limit for local models"),
     Option("device", "where a transformers: model runs: cuda, cuda:1, mps or cpu", Text(), metavar="DEVICE",
            config=False, goes="model", note="default: the best available"),
-    Option("view", "how a run shows its progress", Choice(("auto", "widgets", "text", "none")), "auto", flags=(),
-           goes="session"),
+    Option("view", "how a run shows its progress: auto (widgets in a notebook, text in a terminal), widgets, text, "
+           "static (only what the live view leaves at its end: deterministic saved outputs, e.g. for nbval) or none",
+           Choice(("auto", "widgets", "text", "static", "none")), "auto", flags=(), goes="session", env="AUTOGPT_VIEW"),
     Option("continue_from", "follow up this kernel's latest run (or RUN_ID): the model sees the earlier goals, "
            "their steps compacted and their answers", RunRef(), None, flags=("-c", "--continue"),
            config=False, note="%autogpt history lists the runs"),
@@ -162,6 +163,12 @@ OPTIONS: tuple[Option, ...] = (
            "folders above it up to the repository root; empty: none", Text(), "AGENTS.md", flags=()),
     Option("plan_review", "stop after the model's plan for you to review: edit its items or give feedback, then "
            "Run or Stop", Flag(), False, flags=("--plan",)),
+    Option("recordings", "folder where every run is recorded, for replays (off when empty)", Text(), "", flags=(),
+           goes="session", metavar="DIR"),
+    Option("reuse_recordings", "replay the recording of a cell whose goal, model and options match one, instead of "
+           "asking the model (the code still runs here)", Flag(), False, flags=(), goes="session"),
+    Option("fresh", "ask the model even when a recording matches (and record the new run)", Flag(), False,
+           config=False, goes="session"),
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}

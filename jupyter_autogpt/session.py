@@ -22,6 +22,7 @@ from .execution.ipython import IPythonExecutor
 from .execution.undo import UndoReport
 from .interrupts import StopRequest, drive
 from .limits import clip_lines
+from .recordings import Plan
 from .types import Decision, Run, RunConfig
 from .ui.base import Approving, Renderer, Reviewing
 from .ui.text import TextRenderer
@@ -83,13 +84,21 @@ class Session:
     shell
         The user's IPython shell.
     view
-        ``"auto"`` (widgets in a kernel with a frontend, text in a terminal), ``"widgets"``, ``"text"`` or
-        ``"none"``.
+        ``"auto"`` (widgets in a kernel with a frontend, text in a terminal), ``"widgets"``, ``"text"``,
+        ``"static"`` (only the static transcript, when the run ends) or ``"none"``.
+    recordings
+        Folder where runs are recorded (``""``: none); ``reuse_recordings`` replays a matching one unless
+        ``fresh`` (see ``jupyter_autogpt.recordings``).
     """
 
-    def __init__(self, shell: InteractiveShell, view: str = "auto") -> None:
+    def __init__(
+        self, shell: InteractiveShell, view: str = "auto", recordings: str = "", reuse_recordings: bool = False
+    ) -> None:
         self.shell = shell
         self.view = view
+        self.recordings = recordings
+        self.reuse_recordings = reuse_recordings
+        self.fresh = False
         self.renderer_factories: list[Callable[[RunConfig], Renderer | None]] = []
 
     def build_model(self, config: RunConfig, **options: Any) -> models.Model:
@@ -111,6 +120,10 @@ class Session:
     def _main_view(self, stop: StopRequest | None = None) -> Renderer | None:
         if self.view == "none":
             return None
+        if self.view == "static":
+            from .ui.static_view import StaticView
+
+            return StaticView()
         if self.view in {"auto", "widgets"} and self._has_frontend():
             try:
                 from .ui.widgets import WidgetRenderer
@@ -134,7 +147,8 @@ class Session:
         global _last, _last_executor, _last_cell
         executor = IPythonExecutor(self.shell)  # first: it refuses a run started from inside a step's code
         context = self.context(config)
-        model = model or self.build_model(config, **model_options)
+        plan = Plan.for_run(self.recordings, self.reuse_recordings and not self.fresh, goal, config)
+        model = plan.recording_model(plan.replay_model() or model or self._live_model(plan, config, model_options))
         work = RecentWork(self.shell)
         cell = work.current()  # this run's cell: the user's cells after it are what they did "since the last run"
         stop = StopRequest()  # the view's Stop button sets it; the loop and drive read it (see interrupts.py)
@@ -151,11 +165,12 @@ class Session:
             plan_reviewer=self._reviewer(renderers) if config.plan_review else None,
         )
         try:
-            run = drive(agent.run(goal), renderers, stop)
+            run = drive(plan.events(agent.run(goal)), renderers, stop)
         finally:
             work.forget_step_outputs()
         _last, _last_cell = run, cell
         _runs.append(run)
+        plan.save(run)
         return run
 
     def context(self, config: RunConfig) -> RunContext:
@@ -179,6 +194,13 @@ class Session:
         if parent is None and config.continue_from:
             raise ConfigError("nothing to continue: no %%autogpt run in this kernel yet (drop -c/--continue)")
         return thread_after(parent) if parent is not None else Thread()
+
+    def _live_model(self, plan: Plan, config: RunConfig, options: dict[str, Any]) -> models.Model:
+        """Return the live model; when it cannot be built, say also why no recording stood in for it."""
+        try:
+            return self.build_model(config, **options)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc}{plan.miss()}") from None
 
     def _approver(self, renderers: Sequence[Renderer]) -> Callable[[CodeProposed], Decision] | None:
         """Return who approves steps: the view (its panel, or its text prompt where clicks cannot arrive), else

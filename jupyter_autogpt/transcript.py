@@ -261,14 +261,17 @@ def _minimal_check(data: dict[str, Any]) -> None:
 def replies(data: Any) -> list[str]:
     """Return the model replies recorded in ``data``: a transcript's ``steps[*].reply``, or a list of strings.
 
-    This is all a replay reads, so a hand-written JSON list of replies replays as well as an exported run.
+    This is all a replay reads, so a hand-written JSON list of replies replays as well as an exported run; a
+    recording (``recordings/*.json``) gives every reply it kept, re-asked ones included.
 
     Raises
     ------
     ValueError
         When ``data`` holds no replies.
     """
-    if isinstance(data, dict):
+    if isinstance(data, dict) and isinstance(data.get("replies"), list):
+        data = data["replies"]
+    elif isinstance(data, dict):
         data = [s.get("reply", "") for s in data.get("steps", []) if isinstance(s, dict)]
     if not isinstance(data, list) or not all(isinstance(r, str) for r in data) or not data:
         raise ValueError("expected a run transcript or a JSON list of strings")

@@ -58,7 +58,8 @@ def test_config_sets_defaults_and_the_command_line_overrides_them(ip) -> None:
     assert (config.max_steps, config.policy, config.insert_cells) == (3, "ask-all", False)
     assert config_of(magics, "--max-steps 5 --policy ask-risky").max_steps == 5
     assert config_of(magics, "--max-steps 5 --policy ask-risky").policy == "ask-risky"
-    assert settings_of(magics, "").session == {"view": "text"}
+    assert settings_of(magics, "").session == {"view": "text", "recordings": "", "reuse_recordings": False, "fresh": False}
+    assert settings_of(magics, "--fresh").session["fresh"] is True
 
 
 def test_percent_config_reaches_the_next_run(ip, replies_file) -> None:

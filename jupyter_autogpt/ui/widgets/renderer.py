@@ -106,6 +106,7 @@ class WidgetRenderer:
         self._usage = Usage()
         self._header_throttle = Throttle(4.0, clock=ticker)
         self._notes: list[str] = []
+        self._kept: list[tuple[str, str]] = []  # the notices the static transcript keeps once the view is gone
         self.run: Run | None = None
         self.finalized = False
 
@@ -240,6 +241,8 @@ class WidgetRenderer:
     def _notice(self, event: Noticed) -> None:
         color = "var(--jp-warn-color0, #b26b00)" if event.level != "info" else "inherit"
         message = html.escape(cut_middle(event.message, VIEW_ERROR_CHARS))
+        if event.level != "retry":
+            self._kept.append((event.level, cut_middle(event.message, VIEW_ERROR_CHARS)))
         line = f'<div style="color: {color};">[{html.escape(event.level)}] {message}</div>'
         self.notices.value += line
 
@@ -265,7 +268,7 @@ class WidgetRenderer:
             self.stop_control.hide()
             self.approval.box.layout.display = "none"  # the review panel hides itself once answered
         if self._shown:
-            self._leave(StaticTranscript(run))
+            self._leave(StaticTranscript(run, tuple(self._kept)))
 
     def _leave(self, static: Any) -> None:
         """Put ``static`` where the view is shown (or below it, when that display cannot be updated)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from ... import transcript
 from ...redaction import redact
+from ...safe_markdown import inert
 from ...types import Run
 from ..export import plain_text
 from ..html_parts import run_html
@@ -23,14 +25,19 @@ class StaticTranscript:
     rides along for the labextension's "insert run as cells" command, with image payloads left out.
     """
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, notes: tuple[tuple[str, str], ...] = ()) -> None:
         self.run = run
+        self.notes = notes  # (level, message) of the run's notices: a replay's divergence must outlive the view
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        notes_html = "".join(
+            f'<div style="opacity: .8;">[{html.escape(level)}] {html.escape(message)}</div>' for level, message in self.notes
+        )
+        notes_markdown = "".join(f"\n\n[{level}] {inert(message)}" for level, message in self.notes)
         return {
             transcript.MIME_TYPE: images_elided(transcript.to_dict(self.run)),
-            "text/html": redact(run_html(self.run)),
-            "text/markdown": redact(markdown_transcript(self.run, answer=False)),
+            "text/html": redact(run_html(self.run) + notes_html),
+            "text/markdown": redact(markdown_transcript(self.run, answer=False) + notes_markdown),
             "text/plain": redact(plain_text(self.run)),
         }
 

@@ -107,6 +107,8 @@ class AutoGPTMagics(Magics):
             %autogpt --max-steps 4 what's the mean of x?   # a one-line goal, after the options
 
             %autogpt export run.ipynb    # the last run as a notebook (or run.json: its transcript)
+            %autogpt export analysis.py  # its clean code: the steps the answer needs, re-runnable top to bottom
+            %autogpt export lesson.ipynb --worksheet   # an nbgrader worksheet: exercises with autograded tests
             %autogpt undo                # restore variables the last run rebound or deleted
             %autogpt unload              # free local (transformers) models
             %autogpt last                # the last run again
@@ -182,7 +184,7 @@ class AutoGPTMagics(Magics):
         try:
             if name == "export":
                 assert found.path is not None
-                return self._export(found.path)
+                return self._export(found.path, found.worksheet)
             if name == "unload":
                 return Said(f"unloaded {_free_local_models()} local model(s)")
             if name == "last":
@@ -203,13 +205,22 @@ class AutoGPTMagics(Magics):
         except AutoGPTError as exc:
             raise UsageError(str(exc)) from None
 
-    def _export(self, path: str) -> Said:
+    def _export(self, path: str, worksheet: bool = False) -> Said:
         run = _last_run()
         if run is None:
             raise UsageError("nothing to export yet: run %%autogpt first")
+        if worksheet:
+            from .worksheet import write_worksheet
+
+            assert self.shell is not None
+            return Said(write_worksheet(run, path, self.shell.user_ns, self.shell.user_ns.get("In", [])).message())
         from .ui import export
 
         written = export.write(run, path)
+        if path.lower().endswith(".py"):
+            clean = export.to_dict(run)["clean"]
+            return Said(f"exported the clean code of {len(run.steps)} step(s) to {written}: {clean['lines']} of "
+                        f"{clean['all_lines']} lines, steps {', '.join(map(str, clean['kept'])) or 'none'} kept")
         return Said(f"exported {len(run.steps)} step(s) to {written}")
 
 

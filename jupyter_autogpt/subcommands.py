@@ -1,12 +1,13 @@
 """The line magic's subcommands, parsed strictly: a mistaken subcommand must never start a (billed) run.
 
-``%autogpt export PATH``, ``undo``, ``unload``, ``last``, ``history`` and ``help`` (also ``-h``/``--help``); the learning ones,
+``%autogpt export PATH [--worksheet]``, ``undo``, ``unload``, ``last``, ``history`` and ``help`` (also ``-h``/``--help``); the learning ones,
 ``dataset export`` and ``finetune``, run in ``learn.commands`` and reach this module only when that declined
 them. Whether a line is a subcommand or a goal is decided by its *shape*:
 
 * a line that starts with a subcommand's name (any case) and goes on with nothing, options or a path is that
   subcommand, parsed strictly: ``export`` without a path, with two paths, with a suffix other than ``.ipynb`` /
-  ``.json``, or any subcommand with an option, is a usage error;
+  ``.json`` / ``.py``, with an option other than ``--worksheet`` (for a ``.ipynb``), or any other subcommand
+  with an option, is a usage error;
 * a line of that shape whose first word is a near miss of a name (``exprot x.json``, ``udno``, ``hlep``,
   ``fintune base runs.jsonl``) is a usage error that says "did you mean …?";
 * anything else is a goal: ``%autogpt help me plot x``, ``%autogpt export the table to csv``, and always
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 
-__all__ = ["EXPORT_SUFFIXES", "LEARNING", "NAMES", "Subcommand", "check_goal", "parse"]
+__all__ = ["EXPORT_SUFFIXES", "LEARNING", "NAMES", "WORKSHEET", "Subcommand", "check_goal", "parse"]
 
 NAMES = ("export", "undo", "unload", "last", "history", "help")
 #: Subcommands of ``learn.commands``: a line of their shape that it declined is incomplete, never a goal.
@@ -31,16 +32,19 @@ LEARNING = {
     "dataset": "%autogpt dataset export runs.jsonl [--runs PATH|kernel ...] [--only-finished] [--min-steps N]",
     "finetune": "%autogpt finetune BASE runs.jsonl --output adapter/ [options]",
 }
-EXPORT_SUFFIXES = (".ipynb", ".json")
+EXPORT_SUFFIXES = (".ipynb", ".json", ".py")
+#: The one option ``export`` takes: a notebook as an nbgrader worksheet.
+WORKSHEET = "--worksheet"
 _HELP_FLAGS = ("-h", "--help")
 
 
 @dataclass(frozen=True)
 class Subcommand:
-    """A subcommand to run: its name and, for ``export``, the path."""
+    """A subcommand to run: its name and, for ``export``, the path (and whether it is a worksheet)."""
 
     name: str
     path: str | None = None
+    worksheet: bool = False
 
 
 def _words(text: str) -> list[str]:
@@ -65,19 +69,24 @@ def _shaped(args: list[str]) -> bool:
 
 def _export(args: list[str]) -> Subcommand | None:
     """Return the export of ``args`` (the words after ``export``), None when they read as a goal."""
-    usage = "%autogpt export run.ipynb (the run as a notebook) or %autogpt export run.json (its transcript)"
+    usage = ("%autogpt export run.ipynb (the run as a notebook), run.json (its transcript), analysis.py (its clean "
+             "code) or lesson.ipynb --worksheet (an nbgrader worksheet)")
+    worksheet = WORKSHEET in args
+    args = [a for a in args if a != WORKSHEET]
     if not args:
         raise ConfigError(f"export needs a path: {usage}")
     options = [a for a in args if _optionlike(a)]
     if options:
-        raise ConfigError(f"export takes a path and no options (got {' '.join(options)}): {usage}")
+        raise ConfigError(f"export takes a path and no options (got {' '.join(options)}; a .ipynb takes {WORKSHEET}): {usage}")
     if len(args) > 1:
         if not any(_pathlike(a) or a.lower().endswith(EXPORT_SUFFIXES) for a in args):
             return None  # "export the table to csv" is a goal
         raise ConfigError(f"export takes one path, got {len(args)} words ({' '.join(args)}); quote a path with spaces")
     if not args[0].lower().endswith(EXPORT_SUFFIXES):
         raise ConfigError(f"cannot export to {args[0]!r}: {usage}")
-    return Subcommand("export", args[0])
+    if worksheet and not args[0].lower().endswith(".ipynb"):
+        raise ConfigError(f"a worksheet is a notebook: {WORKSHEET} needs a .ipynb path, not {args[0]!r}")
+    return Subcommand("export", args[0], worksheet)
 
 
 def _exact(name: str, args: list[str]) -> Subcommand | None:

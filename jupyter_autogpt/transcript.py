@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from . import clean
 from ._version import __version__
 from .answers import answer_json
 from .encoding import valid_data
@@ -206,6 +207,7 @@ def to_dict(run: Run) -> dict[str, Any]:
         data["prompt"] = prompt
     data.update(_conversation(run))
     redacted: dict[str, Any] = valid_data(redact_data(data))  # the goal was typed by a user: any text at all
+    redacted["clean"] = clean.of_transcript(redacted).to_dict()  # built from the redacted steps: nothing new to redact
     return redacted
 
 

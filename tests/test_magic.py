@@ -162,8 +162,10 @@ def test_a_run_with_zero_budgets_runs(ip, replies_file) -> None:
 MISTAKES = [
     ("export", "export needs a path"),
     ("export   ", "export needs a path"),
-    ("export x.ipynb --some-flag", "no options (got --some-flag)"),
-    ("export --force run.json", "no options (got --force)"),
+    ("export x.ipynb --some-flag", "no options (got --some-flag"),
+    ("export --force run.json", "no options (got --force"),
+    ("export analysis.py --worksheet", "--worksheet needs a .ipynb path"),
+    ("export --worksheet", "export needs a path"),
     ("export notes.txt", "cannot export to 'notes.txt'"),
     ("export results", "cannot export to 'results'"),
     ("export a.json b.json", "one path, got 2 words"),

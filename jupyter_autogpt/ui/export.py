@@ -94,7 +94,9 @@ def to_notebook(run: Run) -> Any:
 
 
 def write(run: Run, path: str | Path) -> str:
-    """Write ``run`` to ``path``: ``.ipynb`` as a notebook, ``.json`` as its transcript; return the path.
+    """Write ``run`` to ``path``: ``.ipynb`` as a notebook, ``.json`` as its transcript, ``.py`` as its clean code.
+
+    Return the path written.
 
     Raises
     ------
@@ -109,8 +111,11 @@ def write(run: Run, path: str | Path) -> str:
         text = nbformat.writes(to_notebook(run)) + "\n"
     elif suffix == ".json":
         text = json.dumps(to_dict(run), indent=1, ensure_ascii=False) + "\n"
+    elif suffix == ".py":
+        text = to_dict(run)["clean"]["code"]
     else:
-        raise ConfigError(f"cannot export to {target.name!r}: use a .ipynb (notebook) or .json (transcript) path")
+        raise ConfigError(f"cannot export to {target.name!r}: use a .ipynb (notebook), .json (transcript) or .py "
+                          "(clean code) path")
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
-__all__ = ["__version__", "last_run", "load_ipython_extension", "runs", "summarize", "unload_ipython_extension"]
+__all__ = [
+    "__version__", "clean_code", "last_run", "load_ipython_extension", "runs", "summarize", "unload_ipython_extension",
+]
 
 if TYPE_CHECKING:
+    from .clean import CleanCode
     from .types import Run
 
 # A library's log is the application's to show: without this, Python's last-resort handler would print an
@@ -34,6 +37,25 @@ def runs() -> list[Run]:
     from .session import runs as _runs
 
     return _runs()
+
+
+def clean_code(run: Run | None = None) -> CleanCode:
+    """Return the clean code of ``run`` (default: the latest run): the steps its answer needs, as one script.
+
+    ``.code`` is the script (``%autogpt export analysis.py`` writes it), ``.expects`` the variables it reads,
+    ``.kept`` and ``.dropped`` the steps kept and dropped (failed, skipped, exploratory).
+
+    Raises
+    ------
+    ValueError
+        When there is no run yet.
+    """
+    from . import clean, transcript
+
+    run = run if run is not None else last_run()
+    if run is None:
+        raise ValueError("no %%autogpt run in this kernel yet: run one, or pass a run")
+    return clean.of_transcript(transcript.to_dict(run))
 
 
 def summarize(obj: Any, max_chars: int = 2000) -> str:

@@ -71,6 +71,13 @@ def test_the_answer_step_keeps_its_plot_and_drops_its_displays() -> None:
                             "answer = len(df)", "print(answer)"]
 
 
+def test_an_answer_over_several_lines_stays_one_expression() -> None:
+    result = clean("n = 2", "final_answer(f'{n} items'\n             f' in all')")
+    namespace: dict = {}
+    exec(result.code, namespace)
+    assert namespace["answer"] == "2 items in all"
+
+
 def test_an_answer_given_inside_a_block_is_kept_there() -> None:
     result = clean("n = len(df)", "if n > 2:\n    final_answer('big')\nelse:\n    final_answer('small')")
     assert "    (answer := ('big'))" in result.code and result.code.rstrip().endswith("print(answer)")

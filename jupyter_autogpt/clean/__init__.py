@@ -110,7 +110,7 @@ def of_transcript(data: dict[str, Any]) -> CleanCode:
             continue
         kept.append(chosen[0].step)
         body.append(f"# step {chosen[0].step}")
-        body += [f"answer = {s.answer}" if s.answer is not None else s.source for s in chosen]
+        body += [s.text for s in chosen]
         body.append("")
     if answered:
         body.append("print(answer)")

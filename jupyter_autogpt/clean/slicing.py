@@ -32,6 +32,14 @@ class Statement:
     answer: str | None = None  # for ``final_answer(x)``: the source of ``x``
     kept: bool = False
 
+    @property
+    def text(self) -> str:
+        """Return the statement as the clean code writes it: ``final_answer(x)`` as ``answer = x``."""
+        if self.answer is None:
+            return self.source
+        # x may span lines (implicit concatenation inside the call's parentheses): keep it parenthesised
+        return f"answer = ({self.answer})" if "\n" in self.answer else f"answer = {self.answer}"
+
 
 def _lines(code: str, node: ast.stmt) -> str:
     """Return the source of ``node`` with the comment lines right above it (IPython lines as typed)."""

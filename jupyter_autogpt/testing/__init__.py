@@ -1,4 +1,5 @@
-"""Test doubles for agents: a model that replays scripted replies, and an executor that needs no IPython.
+"""Test doubles for agents: a model that replays scripted replies, an executor that needs no IPython, and a tiny
+deterministic transformers model (``scripted_transformers_model``) for offline demos of the local backends.
 
 Use them in your own tests::
 
@@ -16,5 +17,6 @@ from __future__ import annotations
 
 from .executor import ScriptedExecutor
 from .model import ScriptedModel, ScriptExhausted, token_pieces
+from .tiny_model import scripted_transformers_model
 
-__all__ = ["ScriptExhausted", "ScriptedExecutor", "ScriptedModel", "token_pieces"]
+__all__ = ["ScriptExhausted", "ScriptedExecutor", "ScriptedModel", "scripted_transformers_model", "token_pieces"]

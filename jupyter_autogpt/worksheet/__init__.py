@@ -79,7 +79,7 @@ def _exercises(run: Run, data: dict[str, Any], namespace: Mapping[str, Any]) -> 
         if any(s.answer is not None for s in kept):
             names.append("answer")
             values["answer"] = run.answer
-        solution = "\n".join(f"answer = {s.answer}" if s.answer is not None else s.source for s in kept)
+        solution = "\n".join(s.text for s in kept)
         lines = [line for name in names for line in checks(name, values[name])]
         found.append(Exercise(kept[0].step, replies.get(kept[0].step, ""), solution, names, lines))
     return found

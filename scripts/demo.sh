@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the main job: example_notebooks/demo.ipynb executed end to end in a real kernel (offline: a recorded model run).
+# Run the main job: example_notebooks/01-quickstart.ipynb executed end to end in a real kernel (offline: its recordings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh demo

@@ -1,25 +1,60 @@
-"""The main job: the demo notebook runs end to end, offline, in a real kernel."""
+"""The main job: the quickstart runs end to end, offline, in a real kernel; every example's clean code re-runs."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from jupyter_autogpt.clean import of_transcript
+from support.kernels import execute, running_kernel
+
 pytestmark = pytest.mark.kernel
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "example_notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "example_notebooks"
 
 
-def test_the_demo_notebook_answers_offline(tmp_path, monkeypatch) -> None:
+def test_the_main_job_runs_the_quickstart_offline(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb = nbformat.read(EXAMPLES / "demo.ipynb", as_version=4)
-    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(EXAMPLES)}}).execute()
-    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
-    status, answer = "".join(o.text for o in nb.cells[-1].outputs).strip().split("\n", 1)
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_demo.py")], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    status, answer = done.stdout.strip().split("\n")[:2]
     assert status == "finished | 3 steps"
-    assert answer.startswith("**east** had the highest revenue growth: 135%")
-    saved = nbformat.writes(nb)
-    assert "revenue growth" in saved  # the static transcript survives in the saved notebook
+    assert answer.startswith("**east** had the highest revenue growth: 125%")
+
+
+def _inputs(notebook: Path, goal: str) -> str:
+    """Return the code cells of ``notebook`` before the ``%%autogpt`` cell of ``goal``: the run's inputs."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.source.startswith("%%autogpt") and goal.split()[0] in cell.source:
+            return "\n".join(cells)
+        if "%" not in cell.source:
+            cells.append(cell.source)
+    raise AssertionError(f"no %%autogpt cell of {goal!r} in {notebook.name}")
+
+
+RECORDINGS = sorted((EXAMPLES / "recordings").glob("*.json"))
+
+
+@pytest.mark.parametrize("recording", RECORDINGS, ids=[p.stem[:30] for p in RECORDINGS])
+def test_the_clean_code_of_each_example_run_re_runs_in_a_fresh_kernel(recording: Path) -> None:
+    run = json.loads(recording.read_text())["run"]
+    notebook = next(p for p in EXAMPLES.glob("*.ipynb") if run["goal"].split("\n")[0] in p.read_text())
+    clean = of_transcript(run)
+    assert clean.answered and clean.lines < clean.all_lines
+    with running_kernel() as (_, kc):
+        printed = execute(kc, f"import os\nos.chdir({str(EXAMPLES)!r})\n" + _inputs(notebook, run["goal"]), timeout=120)
+        assert "ERROR:" not in printed, printed
+        printed = execute(kc, clean.code, timeout=120)
+    assert printed.strip().splitlines()[-1] == run["answer_text"], printed

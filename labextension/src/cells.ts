@@ -58,6 +58,28 @@ export function runToCells(run: IRunTranscript, parent?: string): ICodeCellData[
     .map(step => stepToCell(step, run.id, parent));
 }
 
+/**
+ * Return the run's clean code as one code cell, or undefined for a transcript without one (an older version's).
+ *
+ * It carries the run's marker (step 0: the whole run), so re-running the `%%autogpt` cell replaces it too.
+ */
+export function cleanToCell(run: IRunTranscript, parent?: string): ICodeCellData | undefined {
+  if (!run.clean || !run.clean.code) {
+    return undefined;
+  }
+  const marker: { [key: string]: JSONValue } = { run_id: run.id, step: 0, clean: true };
+  if (parent) {
+    marker.parent = parent;
+  }
+  return {
+    cell_type: 'code',
+    source: run.clean.code.replace(/\n$/, ''),
+    outputs: [],
+    execution_count: null,
+    metadata: { [METADATA_KEY]: marker, tags: [CELL_TAG] }
+  };
+}
+
 /** Return the marker stored in a cell's metadata, if it is a well-formed one. */
 export function readMarker(metadata: { [key: string]: unknown }): ICellMarker | undefined {
   const marker = metadata[METADATA_KEY] as { [key: string]: unknown } | undefined;

@@ -1,6 +1,7 @@
 /**
  * jupyter-autogpt's JupyterLab plugin: steps of an `%%autogpt` run become real cells below the magic
- * cell, and two commands (palette and notebook toolbar) insert a goal cell or a saved run's cells.
+ * cell, and three commands (palette and notebook toolbar) insert a goal cell, a saved run's cells, or the run's
+ * clean code as one cell.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { CommandToolbarButton, ICommandPalette } from '@jupyterlab/apputils';
@@ -8,9 +9,9 @@ import { CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 import packageJson from '../package.json';
-import { insertBelow, removeGenerated, runToCells } from './cells';
+import { cleanToCell, ICodeCellData, insertBelow, removeGenerated, runToCells } from './cells';
 import { cellsChannelHandler, ICallingCell } from './channel';
-import { COMM_TARGET, isTranscript, MIME_TYPE } from './schema';
+import { COMM_TARGET, IRunTranscript, isTranscript, MIME_TYPE } from './schema';
 import { sharedNotebookSeam } from './seam';
 
 /** This extension's version, sent to the kernel in the cells channel's hello (one source: package.json). */
@@ -19,6 +20,7 @@ const VERSION: string = packageJson.version;
 export namespace CommandIDs {
   export const newGoalCell = 'jupyter-autogpt:new-goal-cell';
   export const insertRunCells = 'jupyter-autogpt:insert-run-cells';
+  export const insertCleanCell = 'jupyter-autogpt:insert-clean-cell';
 }
 
 /** The source of a new goal cell. */
@@ -58,37 +60,39 @@ function watchKernels(tracker: INotebookTracker): void {
   });
 }
 
-/** Insert the cells of the run whose transcript is in the active cell's outputs. */
-function insertRunCells(tracker: INotebookTracker): void {
-  const panel = tracker.currentWidget;
+/** Return the transcript in the active cell's outputs, if it shows a run. */
+function activeTranscript(tracker: INotebookTracker): IRunTranscript | undefined {
   const cell = tracker.activeCell;
-  if (!panel?.model || !(cell instanceof CodeCell)) {
-    return;
+  if (!(cell instanceof CodeCell)) {
+    return undefined;
   }
   const outputs = cell.model.outputs;
   for (let i = 0; i < outputs.length; i++) {
     const data = outputs.get(i).data[MIME_TYPE];
     if (isTranscript(data)) {
-      const seam = sharedNotebookSeam(panel.model.sharedModel);
-      removeGenerated(seam, cell.model.id);
-      insertBelow(seam, cell.model.id, data.id, runToCells(data, cell.model.id));
-      return;
+      return data;
     }
   }
+  return undefined;
 }
 
-function hasTranscript(tracker: INotebookTracker): boolean {
+/**
+ * Replace what the active cell's run inserted below it by `cells`: its steps (insert run as cells) or its
+ * clean code as one cell.
+ */
+function insertForRun(
+  tracker: INotebookTracker,
+  cells: (run: IRunTranscript, parent: string) => ICodeCellData[]
+): void {
+  const panel = tracker.currentWidget;
   const cell = tracker.activeCell;
-  if (!(cell instanceof CodeCell)) {
-    return false;
+  const run = activeTranscript(tracker);
+  if (!panel?.model || !cell || !run) {
+    return;
   }
-  const outputs = cell.model.outputs;
-  for (let i = 0; i < outputs.length; i++) {
-    if (isTranscript(outputs.get(i).data[MIME_TYPE])) {
-      return true;
-    }
-  }
-  return false;
+  const seam = sharedNotebookSeam(panel.model.sharedModel);
+  removeGenerated(seam, cell.model.id);
+  insertBelow(seam, cell.model.id, run.id, cells(run, cell.model.id));
 }
 
 function addCommands(app: JupyterFrontEnd, tracker: INotebookTracker): void {
@@ -110,8 +114,20 @@ function addCommands(app: JupyterFrontEnd, tracker: INotebookTracker): void {
   app.commands.addCommand(CommandIDs.insertRunCells, {
     label: 'AutoGPT: insert run as cells',
     caption: "Insert the steps of the run shown in the active cell's output as code cells below it",
-    isEnabled: () => hasTranscript(tracker),
-    execute: () => insertRunCells(tracker)
+    isEnabled: () => !!activeTranscript(tracker),
+    execute: () => insertForRun(tracker, runToCells)
+  });
+  app.commands.addCommand(CommandIDs.insertCleanCell, {
+    label: 'AutoGPT: insert clean code as one cell',
+    caption:
+      "Insert the run's clean code below the active cell, as one cell: the steps its answer needs, failed " +
+      'and exploratory ones dropped, re-runnable top to bottom',
+    isEnabled: () => !!activeTranscript(tracker)?.clean,
+    execute: () =>
+      insertForRun(tracker, (run, parent) => {
+        const clean = cleanToCell(run, parent);
+        return clean ? [clean] : [];
+      })
   });
 }
 
@@ -120,7 +136,8 @@ function addToolbarButtons(app: JupyterFrontEnd): void {
     createNew: (panel: NotebookPanel) => {
       const buttons = [
         ['autogpt-new-goal', CommandIDs.newGoalCell, '+ AutoGPT'],
-        ['autogpt-insert-run', CommandIDs.insertRunCells, 'AutoGPT cells']
+        ['autogpt-insert-run', CommandIDs.insertRunCells, 'AutoGPT cells'],
+        ['autogpt-insert-clean', CommandIDs.insertCleanCell, 'Clean cell']
       ];
       buttons.forEach(([name, id, label], offset) => {
         const button = new CommandToolbarButton({ commands: app.commands, id, label });
@@ -143,6 +160,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (palette) {
       palette.addItem({ command: CommandIDs.newGoalCell, category: 'AutoGPT' });
       palette.addItem({ command: CommandIDs.insertRunCells, category: 'AutoGPT' });
+      palette.addItem({ command: CommandIDs.insertCleanCell, category: 'AutoGPT' });
     }
   }
 };

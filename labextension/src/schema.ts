@@ -115,6 +115,19 @@ export interface IRunTranscript {
   /** Which of the user's own cells (In[n]) the model saw, and the cell whose error it saw. */
   notebook?: { cells?: number[]; error_cell?: number | null };
   plan?: IPlan;
+  /** The clean code: the statements the answer depends on, as one script (jupyter_autogpt.clean). */
+  clean?: IClean;
+}
+
+/** The clean code of a run (`clean` in the schema). */
+export interface IClean {
+  code: string;
+  expects: string[];
+  kept: number[];
+  dropped: { step: number; why: 'failed' | 'skipped' | 'exploratory' | 'unreadable' }[];
+  answered: boolean;
+  lines: number;
+  all_lines: number;
 }
 
 /** Return whether `value` is a transcript this version can read (format, version and required keys). */

@@ -1,4 +1,4 @@
-import { insertBelow, removeGenerated, runToCells, stepToCell } from '../src/cells';
+import { cleanToCell, insertBelow, removeGenerated, runToCells, stepToCell } from '../src/cells';
 import { CELL_TAG, IRunTranscript, isTranscript, METADATA_KEY, MIME_TYPE } from '../src/schema';
 import { FakeNotebook } from './fakes';
 import { fixture } from './fixture';
@@ -68,5 +68,33 @@ describe('insertBelow / removeGenerated', () => {
     const nb = new FakeNotebook(['a']);
     expect(insertBelow(nb, 'missing', 'r', runToCells(run))).toBe(-1);
     expect(nb.count()).toBe(1);
+  });
+});
+
+describe('cleanToCell', () => {
+  it("makes one tagged cell of the run's clean code, marked as the whole run", () => {
+    const cell = cleanToCell(run, 'magic');
+    expect(cell?.source).toBe(run.clean?.code.replace(/\n$/, ''));
+    expect(cell?.source).toContain('answer = x * 2');
+    expect(cell?.source).not.toContain('1 / 0');
+    expect(cell?.outputs).toEqual([]);
+    expect(cell?.metadata).toEqual({
+      jupyter_autogpt: { run_id: run.id, step: 0, clean: true, parent: 'magic' },
+      tags: ['autogpt-generated']
+    });
+  });
+
+  it('replaces the cells the run inserted, and is replaced by the next run of its cell', () => {
+    const notebook = new FakeNotebook(['%%autogpt', 'after']);
+    const parent = notebook.idAt(0);
+    insertBelow(notebook, parent, run.id, runToCells(run, parent));
+    expect(removeGenerated(notebook, parent)).toBe(runToCells(run).length);
+    insertBelow(notebook, parent, run.id, [cleanToCell(run, parent)!]);
+    expect(notebook.count()).toBe(3);
+    expect(removeGenerated(notebook, parent)).toBe(1);
+  });
+
+  it('gives nothing for a transcript of a version without clean code', () => {
+    expect(cleanToCell({ ...run, clean: undefined })).toBeUndefined();
   });
 });

@@ -142,3 +142,34 @@ def test_no_cells_then_the_transcript_renders_and_inserts_on_command(lab: LabSer
     assert [c["source"] for c in _generated(cells)] == [c["source"] for c in cells[3:6]]
     assert cells[3]["source"] == "x = 21\nprint('x is', x)\nx * 2"
     assert cells[3]["metadata"]["jupyter_autogpt"]["parent"] == cells[2]["id"]
+
+
+def test_the_clean_code_is_inserted_as_one_cell_that_runs_to_the_answer(lab: LabServer, page: Any) -> None:
+    name = _notebook(lab.root, "clean.ipynb", MAGIC.replace("--max-steps 4", "--max-steps 4 --no-cells"))
+    nb = nbformat.read(lab.root / name, as_version=4)
+    nb.cells[2].source = SHOW
+    nbformat.write(nb, lab.root / name)
+    open_notebook(page, lab, name)
+    run_all(page)
+    page.locator(".jp-AutoGPTRun").wait_for(timeout=60_000)
+    wait_idle(page)
+    page.evaluate(
+        "() => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = 2;"
+        " return window.jupyterapp.commands.execute('jupyter-autogpt:insert-clean-cell'); }"
+    )
+    cells = _wait_cells(page, 3 + 1)
+    [clean] = _generated(cells)
+    assert clean == cells[3]
+    assert "x = 21" in clean["source"] and "answer = x * 2" in clean["source"] and "1 / 0" not in clean["source"]
+    assert clean["metadata"]["jupyter_autogpt"] == {"run_id": clean["metadata"]["jupyter_autogpt"]["run_id"], "step": 0,
+                                                    "clean": True, "parent": cells[2]["id"]}
+    page.evaluate(  # the clean cell re-runs on its own to the same answer
+        "() => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = 3;"
+        " return window.jupyterapp.commands.execute('notebook:run-cell'); }"
+    )
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.model.sharedModel.cells[3].toJSON().outputs.length > 0",
+        timeout=60_000,
+    )
+    outputs = _cells(page)[3]["outputs"]
+    assert [o.get("text") for o in outputs] == ["42\n"]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from jupyter_autogpt.clean import of_transcript
 from support.kernels import execute, running_kernel

@@ -153,6 +153,7 @@ def test_the_match_is_goal_model_and_what_the_model_sees() -> None:
         other = recordings.match_of("Plot x.", RunConfig(**{"model": "openai:a", **changed}))
         assert recordings.key(other) != recordings.key(base)
         assert len(recordings.differences(other, base)) == 1
+    assert base == {"goal": "Plot x.", "model": "openai:a"}  # options at their defaults stay out of the match
 
 
 def test_an_unreadable_recording_is_no_match(tmp_path: Path) -> None:
@@ -173,3 +174,14 @@ def test_an_unreadable_recording_is_no_match(tmp_path: Path) -> None:
 )
 def test_the_first_difference_is_named(recorded, live, said) -> None:
     assert first_difference(recorded, live) == said
+
+
+def test_a_recording_that_spells_out_default_options_still_matches(tmp_path: Path) -> None:
+    store = recordings.Store(tmp_path)
+    match = recordings.match_of("Plot x.", RunConfig(model="openai:a"))
+    older = {**match, "explain": False, "vision": False, "context_chars": 12_000, "focus": [], "temperature": None}
+    (tmp_path / "plot-x-0123456789ab.json").write_text(json.dumps(
+        {"format": "jupyter-autogpt.recording", "version": 1, "match": older, "replies": ["Done."], "run": {}}))
+    found = store.find(match)
+    assert found is not None and found.replies == ("Done.",)
+    assert store.find(recordings.match_of("Plot x.", RunConfig(model="openai:a", vision=True))) is None

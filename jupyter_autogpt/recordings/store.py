@@ -64,19 +64,25 @@ class Store:
         return self.folder / f"{slug(match['goal'])}-{key(match)[:12]}.json"
 
     def find(self, match: Match) -> Recording | None:
-        """Return the recording of ``match``, or ``None`` when there is none (or it cannot be read)."""
+        """Return the recording of ``match``, or ``None`` when there is none (or it cannot be read).
+
+        A recording whose match spells out options at their defaults (an older version wrote them) matches too.
+        """
         path = self.path_for(match)
         recording = _read(path) if path.is_file() else None
-        return recording if recording is not None and recording.match == match else None
+        if recording is not None and recording.match == match:
+            return recording
+        return next((r for r in self._same_goal(match) if not differences(match, r.match)), None)
 
     def near(self, match: Match) -> list[tuple[Path, list[str]]]:
         """Return the recordings of the same goal that do not match, each with how it differs."""
-        found = []
-        for path in sorted(self.folder.glob(f"{slug(match['goal'])}-*.json")) if self.folder.is_dir() else []:
-            recording = _read(path)
-            if recording is not None and recording.match.get("goal") == match["goal"] and recording.match != match:
-                found.append((path, differences(match, recording.match)))
-        return found
+        found = [(r.path, differences(match, r.match)) for r in self._same_goal(match)]
+        return [(path, differs) for path, differs in found if differs]
+
+    def _same_goal(self, match: Match) -> list[Recording]:
+        paths = sorted(self.folder.glob(f"{slug(match['goal'])}-*.json")) if self.folder.is_dir() else []
+        recordings = [_read(path) for path in paths]
+        return [r for r in recordings if r is not None and r.match.get("goal") == match["goal"]]
 
     def write(self, match: Match, replies: list[str], run: dict[str, Any]) -> Path:
         """Write the recording of ``match`` (replacing an older one of the same match); return its path.

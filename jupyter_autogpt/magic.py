@@ -110,6 +110,9 @@ class AutoGPTMagics(Magics):
             %autogpt export analysis.py  # its clean code: the steps the answer needs, re-runnable top to bottom
             %autogpt export lesson.ipynb --worksheet   # an nbgrader worksheet: exercises with autograded tests
             %autogpt undo                # restore variables the last run rebound or deleted
+            %config AutoGPTMagics.recordings = "recordings"    # record every run; with
+            %config AutoGPTMagics.reuse_recordings = True      # a matching cell replays (--fresh: ask again)
+
             %autogpt unload              # free local (transformers) models
             %autogpt last                # the last run again
             %autogpt history             # this kernel's runs: id, the run each follows up, goal, status, cost

@@ -185,3 +185,13 @@ def test_a_recording_that_spells_out_default_options_still_matches(tmp_path: Pat
     found = store.find(match)
     assert found is not None and found.replies == ("Done.",)
     assert store.find(recordings.match_of("Plot x.", RunConfig(model="openai:a", vision=True))) is None
+
+
+def test_training_data_reads_the_runs_a_recordings_folder_holds(ip, recorded, tmp_path) -> None:
+    from jupyter_autogpt.dataset.sources import read_paths
+
+    ip.user_ns["prices"] = [1.0, 3.0]
+    with FakeOpenAIServer([LOOK, ANSWER]) as server:
+        live = run_live(ip, server)
+    runs, problems = read_paths([tmp_path / "recordings"])
+    assert problems == [] and [r.data["id"] for r in runs] == [live.id]

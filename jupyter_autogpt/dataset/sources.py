@@ -1,4 +1,4 @@
-"""Where recorded runs come from: transcript files, folders of them (recordings), and saved notebooks.
+"""Where recorded runs come from: transcript files, recordings, folders of them, and saved notebooks.
 
 A folder is searched recursively for ``.json`` transcripts and ``.ipynb`` notebooks (a notebook keeps each
 run's transcript in the output of its ``%%autogpt`` cell, under the transcript's MIME type). Other JSON in a
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..recordings.store import FORMAT as RECORDING
 from .conversation import is_transcript
 
 __all__ = ["Problem", "Recorded", "mime_type", "read_paths"]
@@ -66,6 +67,8 @@ def _from_file(path: Path, named: bool) -> tuple[list[Recorded], list[Problem]]:
         data = _load_json(path)
     except ValueError as exc:
         return [], [Problem(str(path), str(exc))]
+    if isinstance(data, dict) and data.get("format") == RECORDING and isinstance(data.get("run"), dict):
+        data = data["run"]  # a recording (%config AutoGPTMagics.recordings) keeps its run's transcript
     if path.suffix.lower() == ".ipynb":
         found = list(_from_notebook(path, data))
     else:

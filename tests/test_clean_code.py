@@ -99,6 +99,12 @@ def test_ipython_lines_and_skipped_steps_never_make_the_answer_need_them() -> No
     assert body(result) == ["x = 3", "answer = x", "print(answer)"] and (2, "skipped") in result.dropped
 
 
+def test_code_too_deep_to_analyse_is_dropped_as_unreadable_not_an_error() -> None:
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000
+    result = clean("y = 2", deep, "final_answer(y)")
+    assert (2, "unreadable") in result.dropped and body(result) == ["y = 2", "answer = y", "print(answer)"]
+
+
 REPLIES = [
     "Look at the data.\n```python\nprint(sales.dtypes)\nsales.describe()\n```",
     "Revenue per region.\n```python\nsales['revenue'] = sales.units * sales.price\n"

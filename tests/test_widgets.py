@@ -73,6 +73,21 @@ def test_run_finished_replaces_the_view_by_a_static_transcript(handle: Handle) -
     assert view.view.comm is None  # closed: the static output replaced it
 
 
+def test_the_static_transcript_keeps_the_runs_notices_but_not_its_retries(handle: Handle) -> None:
+    view = make_view(handle)
+    for event in one_step():
+        if isinstance(event, RunFinished):  # a replay's warning must outlive the live view (Run All, unwatched)
+            view.handle(Noticed(1, "step 1 shows something else than when it was recorded", "warning"))
+            view.handle(Noticed(1, "the model sent nothing; asking again", "retry"))
+        view.handle(event)
+    bundle = handle.updates[0]._repr_mimebundle_()
+    assert "[warning] step 1 shows something else than when it was recorded" in bundle["text/html"]
+    assert "[warning] step 1 shows something else than when it was recorded" in bundle["text/markdown"]
+    assert "a retry happened" in bundle["text/html"]  # one_step's own notice is a warning, kept too
+    assert "asking again" not in bundle["text/html"] + bundle["text/markdown"]
+    view.close()
+
+
 def test_the_static_transcript_and_the_cell_result_together_show_the_run_once(handle: Handle) -> None:
     view = make_view(handle)
     for event in one_step():

@@ -74,20 +74,20 @@ def _nested_answers(code: str, source: str, node: ast.stmt) -> str:
 
 def parse_step(index: int, code: str, modules: set[str]) -> list[Statement] | None:
     """Return the statements of one step's code (``None`` when it cannot be parsed); add its imports to ``modules``."""
-    try:
-        tree = ast.parse(python_source(code))
-    except (SyntaxError, ValueError):
-        return None
-    found = []
     parsed = python_source(code)
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules |= {a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"}
-        source = _lines(code, node)
-        answer = _answer_of(parsed, node)
-        if answer is None:
-            source = _nested_answers(parsed, source, node)
-        found.append(Statement(index, source, facts(node, frozenset(modules)), answer))
+    try:  # model code: any text at all, nested deeper than the parser or our visitor can follow
+        tree = ast.parse(parsed)
+        found = []
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules |= {a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"}
+            source = _lines(code, node)
+            answer = _answer_of(parsed, node)
+            if answer is None:
+                source = _nested_answers(parsed, source, node)
+            found.append(Statement(index, source, facts(node, frozenset(modules)), answer))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
     return found
 
 

@@ -1,8 +1,8 @@
 """The line magic's subcommands, parsed strictly: a mistaken subcommand must never start a (billed) run.
 
-``%autogpt export PATH [--worksheet]``, ``undo``, ``unload``, ``last``, ``history`` and ``help`` (also ``-h``/``--help``); the learning ones,
-``dataset export`` and ``finetune``, run in ``learn.commands`` and reach this module only when that declined
-them. Whether a line is a subcommand or a goal is decided by its *shape*:
+``%autogpt export PATH [--worksheet]``, ``undo``, ``unload``, ``last``, ``history`` and ``help`` (also
+``-h``/``--help``); the learning ones, ``dataset export`` and ``finetune``, run in ``learn.commands`` and reach
+this module only when that declined them. Whether a line is a subcommand or a goal is decided by its *shape*:
 
 * a line that starts with a subcommand's name (any case) and goes on with nothing, options or a path is that
   subcommand, parsed strictly: ``export`` without a path, with two paths, with a suffix other than ``.ipynb`` /

@@ -1,11 +1,11 @@
 """The live ipywidgets view of a run: progress, streamed reasoning, code, outputs, and where Stop and approval sit.
 
 Fed only by events. Shown when the run starts (before any step captures output); when the run ends, the
-display is replaced by a static HTML/Markdown transcript and every widget of the view is closed (layouts and
-styles included: each one is a comm). JupyterLab renders a widget-view output whose model is gone as "Error
-displaying widget: model not found" — the widget mime type outranks any fallback in the same bundle — so only
-a static output survives reopening the notebook. A run that never reached its end leaves a static snapshot
-of what the view showed, so closing the widgets never blanks the output.
+display is replaced by a static HTML/Markdown transcript, its notices kept, and every widget of the view is
+closed (layouts and styles too: each is a comm). JupyterLab renders a widget-view output whose model is gone as
+"Error displaying widget: model not found" (the widget mime type outranks any fallback in the same bundle), so
+only a static output survives reopening the notebook. A run that never reached its end leaves a static
+snapshot of what the view showed, so closing the widgets never blanks the output.
 
 The Stop button (``stop_control.py``), the approver (``approval.py``), the plan's review (``plan.py``) and click
 delivery (``ui/clicks.py``) are parts it holds and lays out; what they do is theirs.
@@ -92,9 +92,8 @@ class WidgetRenderer:
         self.subshell_wait = subshell_wait or SubshellWait()
         stop = stop if stop is not None else threading.Event()
         self.approval = ApprovalPanel()
-        self.approver = WidgetApprover(
-            self.approval, stop, self.delivery, self.subshell_wait, self._waiting_for("approval"), fallback_approver
-        )
+        self.approver = WidgetApprover(self.approval, stop, self.delivery, self.subshell_wait,
+                                       self._waiting_for("approval"), fallback_approver)
         self.plan_review = PlanReview(stop, self.delivery, self.subshell_wait, self._waiting_for("review"),
                                       fallback_reviewer)
         self.stop_control = StopControl(stop, on_stop=self._cancel_questions)
@@ -106,7 +105,7 @@ class WidgetRenderer:
         self._usage = Usage()
         self._header_throttle = Throttle(4.0, clock=ticker)
         self._notes: list[str] = []
-        self._kept: list[tuple[str, str]] = []  # the notices the static transcript keeps once the view is gone
+        self._kept: list[tuple[str, str]] = []  # the notices (level, text) its static transcript keeps
         self.run: Run | None = None
         self.finalized = False
 
@@ -240,11 +239,9 @@ class WidgetRenderer:
 
     def _notice(self, event: Noticed) -> None:
         color = "var(--jp-warn-color0, #b26b00)" if event.level != "info" else "inherit"
-        message = html.escape(cut_middle(event.message, VIEW_ERROR_CHARS))
-        if event.level != "retry":
-            self._kept.append((event.level, cut_middle(event.message, VIEW_ERROR_CHARS)))
-        line = f'<div style="color: {color};">[{html.escape(event.level)}] {message}</div>'
-        self.notices.value += line
+        text = cut_middle(event.message, VIEW_ERROR_CHARS)
+        self._kept += [(event.level, text)] if event.level != "retry" else []  # a retry is over once answered
+        self.notices.value += f'<div style="color: {color};">[{html.escape(event.level)}] {html.escape(text)}</div>'
 
     def _set_note(self, text: str) -> None:
         if text not in self._notes:

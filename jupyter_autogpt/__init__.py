@@ -43,7 +43,8 @@ def clean_code(run: Run | None = None) -> CleanCode:
     """Return the clean code of ``run`` (default: the latest run): the steps its answer needs, as one script.
 
     ``.code`` is the script (``%autogpt export analysis.py`` writes it), ``.expects`` the variables it reads,
-    ``.kept`` and ``.dropped`` the steps kept and dropped (failed, skipped, exploratory).
+    ``.kept`` and ``.dropped`` the steps kept and dropped (failed, skipped, exploratory). For a follow-up
+    (``-c``) it starts with what the answer needs of the runs it continues, as far back as this kernel keeps them.
 
     Raises
     ------
@@ -51,11 +52,12 @@ def clean_code(run: Run | None = None) -> CleanCode:
         When there is no run yet.
     """
     from . import clean, transcript
+    from .session import earlier_runs
 
     run = run if run is not None else last_run()
     if run is None:
         raise ValueError("no %%autogpt run in this kernel yet: run one, or pass a run")
-    return clean.of_transcript(transcript.to_dict(run))
+    return clean.of_transcript(transcript.to_dict(run), [transcript.to_dict(r) for r in earlier_runs(run)])
 
 
 def summarize(obj: Any, max_chars: int = 2000) -> str:

@@ -217,13 +217,17 @@ class AutoGPTMagics(Magics):
 
             assert self.shell is not None
             return Said(write_worksheet(run, path, self.shell.user_ns, self.shell.user_ns.get("In", [])).message())
+        from . import clean_code
+        from .session import earlier_runs
         from .ui import export
 
-        written = export.write(run, path)
+        earlier = earlier_runs(run)
+        written = export.write(run, path, earlier)
         if path.lower().endswith(".py"):
-            clean = export.to_dict(run)["clean"]
-            return Said(f"exported the clean code of {len(run.steps)} step(s) to {written}: {clean['lines']} of "
-                        f"{clean['all_lines']} lines, steps {', '.join(map(str, clean['kept'])) or 'none'} kept")
+            clean = clean_code(run)
+            runs = f" (and {len(earlier)} run(s) it follows up)" if earlier else ""
+            return Said(f"exported the clean code of {len(run.steps)} step(s){runs} to {written}: {clean.lines} of "
+                        f"{clean.all_lines} lines, steps {', '.join(map(str, clean.kept)) or 'none'} kept")
         return Said(f"exported {len(run.steps)} step(s) to {written}")
 
 

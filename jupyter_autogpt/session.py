@@ -30,7 +30,7 @@ from .ui.text import TextRenderer
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["Session", "find_run", "last_run", "last_undo", "runs"]
+__all__ = ["Session", "earlier_runs", "find_run", "last_run", "last_undo", "runs"]
 
 _last: Run | None = None
 #: This kernel's latest runs, oldest first (``%autogpt dataset export`` reads them); bounded, as answers can be big.
@@ -50,6 +50,19 @@ def last_run() -> Run | None:
 def runs() -> list[Run]:
     """Return this kernel's runs (at most ``KEPT_RUNS``, the latest), oldest first."""
     return list(_runs)
+
+
+def earlier_runs(run: Run) -> list[Run]:
+    """Return the runs ``run`` follows up, oldest first, as far back as this kernel keeps them."""
+    chain: list[Run] = []
+    parent = run.parent
+    while parent and all(parent != r.id for r in (run, *chain)):
+        found = next((r for r in _runs if r.id == parent), None)
+        if found is None:
+            break
+        chain.append(found)
+        parent = found.parent
+    return chain[::-1]
 
 
 def find_run(ref: str) -> Run | None:

@@ -99,6 +99,20 @@ def test_ipython_lines_and_skipped_steps_never_make_the_answer_need_them() -> No
     assert body(result) == ["x = 3", "answer = x", "print(answer)"] and (2, "skipped") in result.dropped
 
 
+def test_a_follow_up_starts_with_what_it_needs_of_the_runs_it_continues() -> None:
+    first = {"id": "aaaa11112222", "goal": "Load it.", "steps": [
+        {"index": 1, "code": "import math\nrows = load()\nprint(len(rows))", "error": None},
+        {"index": 2, "code": "total = sum(rows)\nfinal_answer(total)", "error": None}]}
+    second = {"id": "bbbb33334444", "goal": "And the square root?", "model": "m", "steps": [
+        {"index": 1, "code": "final_answer(math.sqrt(total))", "error": None}]}
+    alone, chained = of_transcript(second), of_transcript(second, [first])
+    assert alone.expects == ("math", "total")
+    assert chained.expects == ("load",) and chained.kept == (1,)
+    assert body(chained) == ["import math", "rows = load()", "total = sum(rows)", "answer = math.sqrt(total)",
+                             "print(answer)"]
+    assert "# run aaaa11112222 (Load it.), step 1" in chained.code and chained.all_lines == 6
+
+
 def test_code_too_deep_to_analyse_is_dropped_as_unreadable_not_an_error() -> None:
     deep = "x = " + "(" * 5000 + "1" + ")" * 5000
     result = clean("y = 2", deep, "final_answer(y)")

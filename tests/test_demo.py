@@ -46,14 +46,26 @@ def _inputs(notebook: Path, goal: str) -> str:
 RECORDINGS = sorted((EXAMPLES / "recordings").glob("*.json"))
 
 
+def _earlier(run: dict) -> list[dict]:
+    """Return the recorded runs that ``run`` follows up (``-c``), oldest first."""
+    recorded = {r["id"]: r for r in (json.loads(p.read_text())["run"] for p in RECORDINGS)}
+    chain = []
+    while run.get("parent") in recorded:
+        run = recorded[run["parent"]]
+        chain.insert(0, run)
+    return chain
+
+
 @pytest.mark.parametrize("recording", RECORDINGS, ids=[p.stem[:30] for p in RECORDINGS])
 def test_the_clean_code_of_each_example_run_re_runs_in_a_fresh_kernel(recording: Path) -> None:
     run = json.loads(recording.read_text())["run"]
-    notebook = next(p for p in EXAMPLES.glob("*.ipynb") if run["goal"].split("\n")[0] in p.read_text())
-    clean = of_transcript(run)
-    assert clean.answered and clean.lines < clean.all_lines
+    earlier = _earlier(run)
+    first = earlier[0] if earlier else run  # a follow-up's inputs are those of its conversation's first run
+    notebook = next(p for p in EXAMPLES.glob("*.ipynb") if first["goal"].split("\n")[0] in p.read_text())
+    clean = of_transcript(run, earlier)
+    assert clean.answered and clean.lines <= clean.all_lines
     with running_kernel() as (_, kc):
-        printed = execute(kc, f"import os\nos.chdir({str(EXAMPLES)!r})\n" + _inputs(notebook, run["goal"]), timeout=120)
+        printed = execute(kc, f"import os\nos.chdir({str(EXAMPLES)!r})\n" + _inputs(notebook, first["goal"]), timeout=120)
         assert "ERROR:" not in printed, printed
         printed = execute(kc, clean.code, timeout=120)
-    assert printed.strip().splitlines()[-1] == run["answer_text"], printed
+    assert printed.rstrip().endswith(run["answer_text"].rstrip()), printed

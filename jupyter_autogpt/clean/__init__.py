@@ -12,6 +12,7 @@ Standard library only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,29 +80,62 @@ def _answer_position(parsed: list[list[Statement]]) -> tuple[int | None, bool]:
 
 @dataclass(frozen=True)
 class Sliced:
-    """The statements of the steps that ran cleanly (``kept`` marked), what failed or was skipped, the inputs."""
+    """The statements of the steps that ran cleanly (``kept`` marked), what failed or was skipped, the inputs.
+
+    ``earlier`` holds the statements of the earlier runs of a follow-up's conversation, oldest first.
+    """
 
     steps: list[list[Statement]]
     dropped: list[tuple[int, str]]
     answered: bool
     expects: list[str]
+    earlier: list[list[Statement]]
 
 
-def sliced(data: dict[str, Any]) -> Sliced:
-    """Return the def-use slice of the run ``data`` (a transcript dict), statement by statement."""
-    steps = [s for s in data.get("steps") or [] if isinstance(s, dict)]
-    parsed, dropped = _parsed(steps)
+def _steps(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in data.get("steps") or [] if isinstance(s, dict)]
+
+
+def sliced(data: dict[str, Any], earlier: Sequence[dict[str, Any]] = ()) -> Sliced:
+    """Return the def-use slice of the run ``data`` (a transcript dict), statement by statement.
+
+    ``earlier`` are the transcripts of the runs a follow-up continues, oldest first: what the answer needs of
+    their steps is kept too (a follow-up's code reads the variables they made).
+    """
+    before: list[list[Statement]] = []
+    for run in earlier:
+        for statements in _parsed(_steps(run))[0]:
+            for statement in statements:
+                statement.origin = str(run.get("id") or "an earlier run")
+            before.append(statements)
+    parsed, dropped = _parsed(_steps(data))
     position, answered = _answer_position(parsed)
-    expects = sorted(slice_steps(parsed, position, prose=not answered))
-    return Sliced(parsed, dropped, answered, expects)
+    at = None if position is None else position + len(before)
+    expects = sorted(slice_steps([*before, *parsed], at, prose=not answered))
+    return Sliced(parsed, dropped, answered, expects, before)
 
 
-def of_transcript(data: dict[str, Any]) -> CleanCode:
-    """Return the clean code of the run ``data`` (a transcript dict: ``transcript.to_dict`` or a saved file)."""
-    steps = [s for s in data.get("steps") or [] if isinstance(s, dict)]
-    cut = sliced(data)
-    parsed, dropped, answered, expects = cut.steps, list(cut.dropped), cut.answered, cut.expects
+def _earlier_body(before: list[list[Statement]], goals: dict[str, str]) -> list[str]:
     body: list[str] = []
+    for statements in before:
+        chosen = [s for s in statements if s.kept]
+        if chosen:
+            origin = chosen[0].origin
+            body += [f"# run {origin} ({goals.get(origin, '')[:60]}), step {chosen[0].step}", *(s.source for s in chosen), ""]
+    return body
+
+
+def of_transcript(data: dict[str, Any], earlier: Sequence[dict[str, Any]] = ()) -> CleanCode:
+    """Return the clean code of the run ``data`` (a transcript dict: ``transcript.to_dict`` or a saved file).
+
+    For a follow-up, pass the transcripts of the runs it continues as ``earlier`` (oldest first): the script then
+    starts with what the answer needs of their steps, so it re-runs without them.
+    """
+    steps = _steps(data)
+    cut = sliced(data, earlier)
+    parsed, dropped, answered, expects = cut.steps, list(cut.dropped), cut.answered, cut.expects
+    goals = {str(run.get("id")): (str(run.get("goal") or "").strip().splitlines() or [""])[0] for run in earlier}
+    body = _earlier_body(cut.earlier, goals)
     kept: list[int] = []
     for statements in parsed:
         chosen = [s for s in statements if s.kept]
@@ -115,8 +149,11 @@ def of_transcript(data: dict[str, Any]) -> CleanCode:
     if answered:
         body.append("print(answer)")
     header = _header(data, expects, kept, dropped, answered)
+    if earlier:
+        header.append(f"# Continues {len(earlier)} earlier run(s): what the answer needs of their steps comes first")
     code = "\n".join([*header, "", *body]).rstrip() + "\n"
-    all_lines = sum(_code_lines(s["code"]) for s in steps if s.get("code") and not s.get("skipped"))
+    every = [*steps, *(s for run in earlier for s in _steps(run))]
+    all_lines = sum(_code_lines(s["code"]) for s in every if s.get("code") and not s.get("skipped"))
     return CleanCode(code, tuple(expects), tuple(kept), tuple(sorted(dropped)), answered,
                      _code_lines("\n".join(body)), all_lines)
 

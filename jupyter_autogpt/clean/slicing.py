@@ -31,6 +31,7 @@ class Statement:
     facts: Facts
     answer: str | None = None  # for ``final_answer(x)``: the source of ``x``
     kept: bool = False
+    origin: str = ""  # for a statement of an earlier run of the conversation: which run (its id)
 
     @property
     def text(self) -> str:

@@ -8,9 +8,11 @@ secret lands in a file.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import clean
 from ..errors import ConfigError
 from ..limits import VIEW_OUTPUT_CHARS, cut_middle
 from ..redaction import redact_data
@@ -93,8 +95,10 @@ def to_notebook(run: Run) -> Any:
     return nb
 
 
-def write(run: Run, path: str | Path) -> str:
+def write(run: Run, path: str | Path, earlier: Sequence[Run] = ()) -> str:
     """Write ``run`` to ``path``: ``.ipynb`` as a notebook, ``.json`` as its transcript, ``.py`` as its clean code.
+
+    ``earlier`` are the runs a follow-up continues, oldest first: its clean code starts with what it needs of them.
 
     Return the path written.
 
@@ -112,7 +116,7 @@ def write(run: Run, path: str | Path) -> str:
     elif suffix == ".json":
         text = json.dumps(to_dict(run), indent=1, ensure_ascii=False) + "\n"
     elif suffix == ".py":
-        text = to_dict(run)["clean"]["code"]
+        text = clean.of_transcript(to_dict(run), [to_dict(r) for r in earlier]).code
     else:
         raise ConfigError(f"cannot export to {target.name!r}: use a .ipynb (notebook), .json (transcript) or .py "
                           "(clean code) path")

@@ -1,23 +1,21 @@
 """The plan in the live view: the review panel of ``--plan`` (edit the items or give feedback, then Run or Stop)
 and the reviewer that asks through it. The checklist itself is ``html_parts.plan_html``.
 
-As for approval, click handlers may run on a kernel subshell thread (``ui/clicks.py``): they only record the
-answer and set a ``threading.Event``; the main thread, blocked in ``ask``, reads it. Where no click can reach
-the busy kernel the reviewer asks its fallback (a text prompt) or ends the run saying why: never a hang.
+As for approval, how a click reaches the busy kernel, and what happens when none can (a text prompt, or the run
+ends saying why: never a hang), is ``asking.py``'s.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from ...errors import RunCancelled
 from ...plan import Plan, PlanDecision
 from ..base import StopFlag
-from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, keep_on_subshell
+from ..clicks import ClickDelivery, SubshellWait, keep_on_subshell
+from .asking import CLICK_NOTE, ClickPanel, PanelAsker, ignore_wait
 
 __all__ = ["NO_SUBSHELL", "PlanPanel", "PlanReview", "WidgetPlanReviewer", "items_of"]
 
@@ -25,7 +23,6 @@ NO_SUBSHELL = (
     "--plan needs widget clicks while the cell runs, but this frontend sends them to the busy kernel (no comm "
     "subshell; JupyterLab >= 4.4 has one): drop --plan, or use a frontend with stdin"
 )
-WAIT_SECONDS = 0.1
 _NUMBERING = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*+•])\s*(?:\[[ xX]\]\s*)?")
 
 
@@ -34,12 +31,13 @@ def items_of(text: str) -> tuple[str, ...]:
     return tuple(item for line in text.splitlines() if (item := _NUMBERING.sub("", line).strip()))
 
 
-class PlanPanel:
+class PlanPanel(ClickPanel):
     """Ask the user to review the plan: its items in an editor, a feedback line, Run and Stop; hidden meanwhile."""
 
     def __init__(self) -> None:
         import ipywidgets as w
 
+        super().__init__()
         self.title = w.HTML()
         self.editor = w.Textarea(layout=w.Layout(width="100%", height="8em"))
         self.editor.add_class("autogpt-plan-editor")
@@ -56,8 +54,6 @@ class PlanPanel:
             [self.title, self.editor, self.feedback, w.HBox(list(self.buttons.values()))],
             layout=w.Layout(display="none", border="1px solid var(--jp-brand-color1, #1976d2)", padding="6px"),
         )
-        self._answered = threading.Event()
-        self._action: str | None = None
         self._proposed: tuple[str, ...] = ()
 
     @property
@@ -65,17 +61,9 @@ class PlanPanel:
         """Return every widget the user can interact with (their comms must reach the kernel mid-cell)."""
         return [self.box, self.title, self.editor, self.feedback, *self.buttons.values()]
 
-    def _clicked(self, name: str) -> Any:
-        def on_click(_: Any) -> None:
-            self._action = name
-            self._answered.set()
-
-        return on_click
-
     def show(self, plan: Plan, note: str = "") -> None:
         """Show ``plan`` in the editor and reset the previous answer."""
-        self._action = None
-        self._answered.clear()
+        self._reset()
         self._proposed = plan.texts
         self.editor.value = "\n".join(f"{n}. {text}" for n, text in enumerate(plan.texts, 1))
         self.feedback.value = ""
@@ -88,11 +76,7 @@ class PlanPanel:
     def ask(self, plan: Plan, note: str = "") -> PlanDecision:
         """Show ``plan`` and block until Run or Stop is clicked; a kernel interrupt still lands meanwhile."""
         self.show(plan, note)
-        try:
-            while not self._answered.wait(WAIT_SECONDS):
-                pass
-        finally:
-            self.box.layout.display = "none"
+        self.wait()
         return self.decision()
 
     def decision(self) -> PlanDecision:
@@ -103,33 +87,16 @@ class PlanPanel:
         items = items_of(self.editor.value)
         return PlanDecision("run", items=None if items == self._proposed else items, feedback=feedback)
 
-    def cancel(self) -> None:
-        """Answer "stop" (the Stop button of the main view was clicked while the panel waits)."""
-        self._action = "stop"
-        self._answered.set()
 
-
-def _unseen(waiting: bool) -> None:
-    return None
-
-
-class WidgetPlanReviewer:
+class WidgetPlanReviewer(PanelAsker[Plan, PlanDecision]):
     """Ask the user to review the plan in the view's panel (implements ``Reviewing``).
 
     Parameters
     ----------
     panel
         The panel it shows and waits on.
-    stop
-        The run's stop request: once set, the review is answered "stop" without asking.
-    delivery
-        How clicks reach the kernel mid-cell; without a live delivery no click could answer.
-    subshell_wait
-        Waits for the frontend's comm subshell before asking; none means no click would arrive.
-    on_wait
-        Told ``True`` when the panel is shown and ``False`` once it is answered (the view's status).
-    fallback
-        Reviews instead when no click could arrive (the text prompt of a client that allows stdin), else None.
+    stop, delivery, subshell_wait, on_wait, fallback
+        As for ``PanelAsker``: once ``stop`` is set, the review is answered "stop" without asking.
     """
 
     def __init__(
@@ -138,19 +105,15 @@ class WidgetPlanReviewer:
         stop: StopFlag,
         delivery: ClickDelivery,
         subshell_wait: SubshellWait,
-        on_wait: Callable[[bool], None] = _unseen,
+        on_wait: Callable[[bool], None] = ignore_wait,
         fallback: Callable[[Plan], PlanDecision] | None = None,
     ) -> None:
+        super().__init__(stop, delivery, subshell_wait, on_wait, fallback)
         self.panel = panel
-        self.stop = stop
-        self.delivery = delivery
-        self.subshell_wait = subshell_wait
-        self.on_wait = on_wait
-        self.fallback = fallback
 
     def can_review(self) -> bool:
         """Return whether a review can be answered here: a click while the cell runs, or the fallback."""
-        return self.delivery.live or self.fallback is not None
+        return self.can_ask()
 
     def review(self, plan: Plan) -> PlanDecision:
         """Show ``plan`` in the panel and block until Run or Stop (or ask the fallback where clicks cannot arrive).
@@ -162,18 +125,7 @@ class WidgetPlanReviewer:
         """
         if self.stop.is_set():
             return PlanDecision("stop")
-        ask: Callable[[Plan], PlanDecision]
-        if self.delivery.live and self.subshell_wait():
-            ask = lambda p: self.panel.ask(p, "If the buttons do not respond, " + INTERRUPT_HINT + ".")  # noqa: E731
-        elif self.fallback is not None:
-            ask = self.fallback
-        else:
-            raise RunCancelled(NO_SUBSHELL)
-        self.on_wait(True)
-        try:
-            return ask(plan)
-        finally:
-            self.on_wait(False)
+        return self._ask(plan, lambda p: self.panel.ask(p, CLICK_NOTE), NO_SUBSHELL)
 
 
 class PlanReview:
@@ -187,7 +139,7 @@ class PlanReview:
         stop: StopFlag,
         delivery: ClickDelivery,
         subshell_wait: SubshellWait,
-        on_wait: Callable[[bool], None] = _unseen,
+        on_wait: Callable[[bool], None] = ignore_wait,
         fallback: Callable[[Plan], PlanDecision] | None = None,
     ) -> None:
         self._parts = (stop, delivery, subshell_wait, on_wait, fallback)

@@ -12,9 +12,7 @@ from typing import Any
 
 from ...events import CodeProposed
 from ...types import Decision
-from ..base import StopFlag
-from ..clicks import ClickDelivery, SubshellWait
-from .asking import CLICK_NOTE, ClickPanel, PanelAsker, ignore_wait
+from .asking import CLICK_NOTE, ClickPanel, PanelAsker
 
 __all__ = ["ApprovalPanel", "WidgetApprover"]
 
@@ -94,28 +92,11 @@ class ApprovalPanel(ClickPanel):
         return Decision("stop", feedback=feedback)
 
 
-class WidgetApprover(PanelAsker[CodeProposed, Decision]):
+class WidgetApprover(PanelAsker[ApprovalPanel, CodeProposed, Decision]):
     """Ask the user to approve each proposed step in the view's panel (implements ``Approving``).
 
-    Parameters
-    ----------
-    panel
-        The panel it shows and waits on.
-    stop, delivery, subshell_wait, on_wait, fallback
-        As for ``PanelAsker``: once ``stop`` is set, every proposal is answered "stop" without asking.
+    Parameters are ``PanelAsker``'s: once ``stop`` is set, every proposal is answered "stop" without asking.
     """
-
-    def __init__(
-        self,
-        panel: ApprovalPanel,
-        stop: StopFlag,
-        delivery: ClickDelivery,
-        subshell_wait: SubshellWait,
-        on_wait: Callable[[bool], None] = ignore_wait,
-        fallback: Callable[[CodeProposed], Decision] | None = None,
-    ) -> None:
-        super().__init__(stop, delivery, subshell_wait, on_wait, fallback)
-        self.panel = panel
 
     def can_approve(self) -> bool:
         """Return whether this approver can get an answer: a click while the cell runs, or its fallback."""

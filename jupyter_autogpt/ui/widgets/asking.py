@@ -22,6 +22,7 @@ __all__ = ["CLICK_NOTE", "ClickPanel", "PanelAsker", "ignore_wait"]
 WAIT_SECONDS = 0.1
 CLICK_NOTE = "If the buttons do not respond, " + INTERRUPT_HINT + "."
 
+Panel = TypeVar("Panel", bound="ClickPanel")
 Question = TypeVar("Question")
 Answer = TypeVar("Answer")
 
@@ -65,11 +66,13 @@ class ClickPanel:
         self._answered.set()
 
 
-class PanelAsker(Generic[Question, Answer]):
+class PanelAsker(Generic[Panel, Question, Answer]):
     """Ask a question in a panel when a click can reach the busy kernel, else ask the fallback.
 
     Parameters
     ----------
+    panel
+        The panel it shows and waits on.
     stop
         The run's stop request: once set, every question is answered "stop" without asking.
     delivery
@@ -84,12 +87,14 @@ class PanelAsker(Generic[Question, Answer]):
 
     def __init__(
         self,
+        panel: Panel,
         stop: StopFlag,
         delivery: ClickDelivery,
         subshell_wait: SubshellWait,
         on_wait: Callable[[bool], None] = ignore_wait,
         fallback: Callable[[Question], Answer] | None = None,
     ) -> None:
+        self.panel = panel
         self.stop = stop
         self.delivery = delivery
         self.subshell_wait = subshell_wait

@@ -88,28 +88,11 @@ class PlanPanel(ClickPanel):
         return PlanDecision("run", items=None if items == self._proposed else items, feedback=feedback)
 
 
-class WidgetPlanReviewer(PanelAsker[Plan, PlanDecision]):
+class WidgetPlanReviewer(PanelAsker[PlanPanel, Plan, PlanDecision]):
     """Ask the user to review the plan in the view's panel (implements ``Reviewing``).
 
-    Parameters
-    ----------
-    panel
-        The panel it shows and waits on.
-    stop, delivery, subshell_wait, on_wait, fallback
-        As for ``PanelAsker``: once ``stop`` is set, the review is answered "stop" without asking.
+    Parameters are ``PanelAsker``'s: once ``stop`` is set, the review is answered "stop" without asking.
     """
-
-    def __init__(
-        self,
-        panel: PlanPanel,
-        stop: StopFlag,
-        delivery: ClickDelivery,
-        subshell_wait: SubshellWait,
-        on_wait: Callable[[bool], None] = ignore_wait,
-        fallback: Callable[[Plan], PlanDecision] | None = None,
-    ) -> None:
-        super().__init__(stop, delivery, subshell_wait, on_wait, fallback)
-        self.panel = panel
 
     def can_review(self) -> bool:
         """Return whether a review can be answered here: a click while the cell runs, or the fallback."""

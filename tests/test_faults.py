@@ -399,7 +399,8 @@ KILLERS = {
     "SIGTERM to itself": "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)",
     "killpg of its group": "import os\nos.killpg(os.getpgrp(), 9)",
     "kill 0": "import os\nos.kill(0, 9)",
-    "kill -pgid": "import os, signal\nos.kill(-os.getpgrp(), signal.SIGHUP)",
+    # SIGTERM, not SIGHUP: under nohup the kernel inherits SIGHUP ignored, and an ignored signal is harmless
+    "kill -pgid": "import os, signal\nos.kill(-os.getpgrp(), signal.SIGTERM)",
     "kill one of its threads": "import os\nos.kill(max(int(t) for t in os.listdir('/proc/self/task')), 9)",
     "raise_signal": "import signal\nsignal.raise_signal(signal.SIGQUIT)",
     "pthread_kill": "import signal, threading\nsignal.pthread_kill(threading.main_thread().ident, signal.SIGKILL)",

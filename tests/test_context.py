@@ -112,6 +112,17 @@ def test_the_users_cells_since_the_last_run_with_their_results_and_last_error(ip
     assert "\x1b[" not in (seen.traceback or "")  # no terminal colours reach the model
 
 
+def test_the_users_last_traceback_names_library_files_without_the_install_folder(ip) -> None:
+    import sys
+
+    work = RecentWork(ip)
+    after = work.current()
+    ip.run_cell("import json\njson.loads('{')", store_history=True)
+    seen = work.since(after, limit=5)
+    assert seen.traceback is not None and "json/decoder.py" in seen.traceback
+    assert sys.base_prefix not in seen.traceback and sys.prefix not in seen.traceback
+
+
 def test_history_bounds_the_cells_and_zero_means_none(ip) -> None:
     work = RecentWork(ip)
     after = work.current()

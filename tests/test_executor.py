@@ -103,6 +103,17 @@ USER_INTERRUPT = (
 )
 
 
+def test_a_library_traceback_names_its_files_inside_the_installation_not_where_python_lives(ip) -> None:
+    import sys
+    import sysconfig
+
+    ip.user_ns["frame"] = pd.DataFrame({"a": [1]})
+    obs = IPythonExecutor(ip).run("frame['no such column']")
+    assert obs.error_name == "KeyError" and "pandas/core/frame.py" in (obs.error or "")
+    for folder in {sys.prefix, sys.base_prefix, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["stdlib"]}:
+        assert folder not in (obs.error or ""), folder  # the same text on any machine, no local layout
+
+
 def test_code_that_raises_keyboard_interrupt_itself_is_an_error_of_the_step(ip) -> None:
     executor = IPythonExecutor(ip)
     for step in ("raise KeyboardInterrupt", "raise KeyboardInterrupt('my own')",

@@ -18,7 +18,7 @@ from typing import Any
 from .. import risk
 from ..context import NotebookContext, UserCell
 from ..limits import CELL_RESULT_CHARS, CELL_SOURCE_CHARS, TRACEBACK_CHARS
-from .observation import clean
+from .observation import clean, traceback_text
 from .summaries.budget import TimeBudget
 from .summaries.dispatch import brief
 
@@ -120,8 +120,8 @@ class RecentWork:
         last = max(errors, default=None)
         with TimeBudget() as self._budget:  # an Out value's __repr__ is the user's code: it may sleep
             cells = tuple(self._cell(n, sources[n], errors.get(n)) for n in numbers[-limit:])
-        traceback_text = clean(errors[last][1], TRACEBACK_CHARS) if last is not None else None
-        return NotebookContext(cells, traceback_text, last, max(0, len(numbers) - limit))
+        shown = traceback_text(errors[last][1], TRACEBACK_CHARS) if last is not None else None
+        return NotebookContext(cells, shown, last, max(0, len(numbers) - limit))
 
     def forget_step_outputs(self) -> None:
         """Drop what the agent's steps printed from IPython's record of the *next* cell.

@@ -5,13 +5,16 @@ made valid Unicode (a file name printed raw arrives with lone surrogates, which 
 stripped of terminal codes, redacted, then cut to its bound (redacting before cutting, so a cut can never
 leave half a secret behind; ``redact`` also removes any piece of a known secret another cut left); display
 bundles are bounded by ``outputs`` and made valid and redacted here; so are the answer (when it is text) and
-the namespace summaries the executor hands out (``summary``).
+the namespace summaries the executor hands out (``summary``). Tracebacks name library files by their path
+inside the installation (``pandas/core/frame.py``), not where Python is installed: shorter, the same on every
+machine, and the user's directory layout stays theirs (``traceback_text``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..encoding import valid_data, valid_text
@@ -20,7 +23,7 @@ from ..redaction import redact, redact_data
 from ..types import ImageData, Observation
 from . import outputs
 
-__all__ = ["StepRecord", "clean", "observe", "summary"]
+__all__ = ["StepRecord", "clean", "observe", "summary", "traceback_text"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -76,7 +79,7 @@ def observe(record: StepRecord, chars: int) -> Observation:
         result=clean(str(result), chars) if result is not None else None,
         displays=tuple(redact_data(valid_data(bundle)) for bundle in displays),
         images=result_images + images + record.figures,
-        error=clean(error, chars) if error is not None else None,
+        error=traceback_text(error, chars) if error is not None else None,
         error_name=error_name,
         duration=record.duration,
         answered=record.answered,
@@ -116,6 +119,27 @@ def _answer(value: Any) -> Any:
 def clean(text: str, chars: int) -> str:
     """Return ``text`` as valid Unicode without terminal codes, redacted, then cut to ``chars``."""
     return cut_middle(redact(_ANSI.sub("", valid_text(text or ""))), chars)
+
+
+def traceback_text(text: str, chars: int) -> str:
+    """Return a traceback as ``clean`` does, library files named from their installation folder."""
+    text = _ANSI.sub("", valid_text(text or ""))
+    for folder in _install_folders():
+        text = text.replace(folder, "")
+    return clean(text, chars)
+
+
+@lru_cache(maxsize=1)
+def _install_folders() -> tuple[str, ...]:
+    """Return the folders Python and its packages are installed in, longest first, each ending in a separator."""
+    import os
+    import site
+    import sysconfig
+
+    found = {sysconfig.get_paths().get(k, "") for k in ("purelib", "platlib", "stdlib", "platstdlib")}
+    found.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
+    found.add(site.getusersitepackages() if hasattr(site, "getusersitepackages") else "")
+    return tuple(sorted({os.path.join(f, "") for f in found if f}, key=len, reverse=True))
 
 
 def summary(text: str) -> str:

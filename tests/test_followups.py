@@ -1,6 +1,6 @@
 """Follow-ups through the magic: ``-c/--continue [RUN_ID]``, ``--new``, ``continue_runs``, ``%autogpt history``.
 
-A real ``InteractiveShell`` and the loopback chat-completions server (the real ``openai`` client), so what the
+A real ``InteractiveShell`` and the loopback chat-completions server (the OpenAI backend's own client), so what the
 model reads is what the server recorded.
 """
 

@@ -1,4 +1,4 @@
-"""Wire-level faults of OpenAI-compatible servers, with the real ``openai`` client against the loopback server.
+"""Wire-level faults of OpenAI-compatible servers: the OpenAI backend against the loopback server.
 
 Reasoning deltas, native tool calls, emoji split into surrogate halves, malformed events, a server that stalls
 (silent, or sending keep-alive comments) past the reply's time limit, and a 300k-character reply.

@@ -1,6 +1,6 @@
 """What the chat-completions wire sends, turned into reply text; when to retry; the deadline's watchdog.
 
-Private helpers of ``models.openai``; no ``openai`` import here (it arrives as objects).
+Private helpers of ``models.openai``; events arrive as parsed JSON (``_http`` reads them), any shape.
 
 - A reasoning server (vLLM or SGLang with a reasoning parser, DeepSeek, OpenRouter, LM Studio) sends its thinking
   as ``reasoning_content``/``reasoning`` deltas beside ``content``. The reply text carries it the way a server
@@ -50,17 +50,21 @@ class Assembler:
         self.dropped = 0  # characters of reasoning that arrived after the content began
 
     def feed(self, event: Any) -> Iterator[str]:
-        """Yield the text one stream event adds to the reply; fields of the wrong shape count as absent."""
-        usage = getattr(event, "usage", None)
-        if usage is not None and not isinstance(usage, (str, int, float, list)):
+        """Yield the text one stream event (parsed JSON) adds to the reply; fields of the wrong shape count as absent."""
+        if not isinstance(event, dict):
+            return
+        usage = event.get("usage")
+        if isinstance(usage, dict):
             self.usage = Usage(_count(usage, "prompt_tokens"), _count(usage, "completion_tokens"))
-        choices = getattr(event, "choices", None)
+        choices = event.get("choices")
         for choice in choices if isinstance(choices, list) else ():
-            delta = getattr(choice, "delta", None)
+            if not isinstance(choice, dict):
+                continue
+            delta = choice.get("delta")
             yield from self._reasoning(_text_field(delta, "reasoning_content") or _text_field(delta, "reasoning"))
             yield from self._content(_text_field(delta, "content"))
             self._tool_calls(delta)
-            finish = getattr(choice, "finish_reason", None)
+            finish = choice.get("finish_reason")
             if finish == "content_filter":
                 raise ModelBackendError("the server's content filter stopped the reply")
             self.finished = self.finished or isinstance(finish, str)
@@ -100,11 +104,11 @@ class Assembler:
         self.blank = ""
 
     def _tool_calls(self, delta: Any) -> None:
-        calls = getattr(delta, "tool_calls", None)
+        calls = _field(delta, "tool_calls")
         for position, call in enumerate(calls if isinstance(calls, list) else ()):
-            index = getattr(call, "index", None)
-            self._tool_piece(index if isinstance(index, int) else position, getattr(call, "function", None))
-        self._tool_piece(-1, getattr(delta, "function_call", None))  # the legacy single call
+            index = _field(call, "index")
+            self._tool_piece(index if type(index) is int else position, _field(call, "function"))
+        self._tool_piece(-1, _field(delta, "function_call"))  # the legacy single call
 
     def _tool_piece(self, index: int, function: Any) -> None:
         name, arguments = _text_field(function, "name") or "", _text_field(function, "arguments") or ""
@@ -114,14 +118,18 @@ class Assembler:
             tool["arguments"] += arguments
 
 
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else None
+
+
 def _text_field(obj: Any, name: str) -> str | None:
-    value = getattr(obj, name, None)
+    value = _field(obj, name)
     return value if isinstance(value, str) else None
 
 
-def _count(usage: Any, name: str) -> int:
-    value = getattr(usage, name, None)
-    return value if isinstance(value, int) and value >= 0 else 0
+def _count(usage: dict[str, Any], name: str) -> int:
+    value = usage.get(name)
+    return value if type(value) is int and value >= 0 else 0  # JSON's true is no count
 
 
 def _tool_text(tool: Mapping[str, str]) -> str:
@@ -178,12 +186,12 @@ class Watchdog:
 
     A stalled server leaves the reader blocked in ``recv`` (the per-read timeout can be longer than the time
     left), and one that sends keep-alive comments never lets a per-read timeout fire. Shutting the socket down
-    wakes the reader: the stream ends, and ``stream`` reports the deadline. Without a socket to reach (an
-    in-memory transport) the deadline is checked between events only.
+    wakes the reader: the stream ends, and ``stream`` reports the deadline. Without a socket to reach, the
+    deadline is checked between events only.
     """
 
-    def __init__(self, response: Any, seconds: float | None) -> None:
-        self._socket = _socket_of(response)
+    def __init__(self, sock: socket.socket | None, seconds: float | None) -> None:
+        self._socket = sock
         self._timer: threading.Timer | None = None
         if seconds is not None and self._socket is not None:
             self._timer = threading.Timer(seconds, self._fire)
@@ -199,10 +207,3 @@ class Watchdog:
         if self._timer is not None:
             self._timer.cancel()
 
-
-def _socket_of(response: Any) -> socket.socket | None:
-    http = getattr(response, "response", None)
-    stream = getattr(http, "extensions", {}).get("network_stream")
-    get = getattr(stream, "get_extra_info", None)
-    found = get("socket") if get is not None else None
-    return found if isinstance(found, socket.socket) else None

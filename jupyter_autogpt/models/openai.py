@@ -1,19 +1,23 @@
 """The OpenAI chat-completions backend: the OpenAI API and any compatible server (vLLM, Ollama, LM Studio).
 
-``openai`` is imported when a model is built, never at ``%load_ext``.
+It speaks the wire format itself (``_http``: a lean client on the standard library; ``_openai_wire``: the
+events turned into reply text, retries, the deadline), so no SDK is imported and no object is built per chunk.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .._version import __version__
 from ..errors import ConfigError, ModelAuthError, ModelBackendError, ModelContextError
 from ..limits import clip
 from ..redaction import redact, register, url_secrets
 from ..types import GenerationSettings, Message
+from ._http import Client, StatusError, TransportError
 from ._openai_wire import Assembler, Watchdog, backoff, retry_after, should_retry
 from .base import Chunk, Deadline, estimate_usage
 
@@ -21,6 +25,8 @@ __all__ = ["OpenAIModel"]
 
 #: Placeholder key for local servers that ignore it (Ollama, LM Studio, vLLM without --api-key).
 NO_KEY = "no-key-required"
+#: Where requests go without ``--base-url`` or ``OPENAI_BASE_URL``.
+OPENAI_API = "https://api.openai.com/v1"
 #: Seconds to wait for a server's next bytes unless ``--request-timeout`` says otherwise.
 DEFAULT_REQUEST_TIMEOUT = 120.0
 
@@ -57,9 +63,12 @@ class OpenAIModel:
         ``Retry-After``. Retries never count as steps, and never outlast a request's ``time_limit``.
     request_timeout
         Seconds to wait for the server's next bytes before a request counts as timed out.
+
+    Proxies come from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``; ``OPENAI_ORG_ID`` and
+    ``OPENAI_PROJECT_ID`` are sent as the OpenAI API's organisation and project headers.
     """
 
-    OPTIONS = frozenset({"base_url", "api_key", "max_retries", "request_timeout", "http_client"})
+    OPTIONS = frozenset({"base_url", "api_key", "max_retries", "request_timeout"})
 
     def __init__(
         self,
@@ -69,7 +78,6 @@ class OpenAIModel:
         api_key: str | None = None,
         max_retries: int = 3,
         request_timeout: float | None = None,
-        http_client: Any = None,
     ) -> None:
         self.name = name
         self.id = f"openai:{name}"
@@ -85,18 +93,7 @@ class OpenAIModel:
             register(secret)
         self.max_retries = max_retries
         self.request_timeout = request_timeout or DEFAULT_REQUEST_TIMEOUT
-        try:
-            import openai
-        except ImportError:  # pragma: no cover - openai is a core dependency
-            raise ConfigError("the openai package is missing: pip install openai") from None
-        self._openai = openai
-        self._client = openai.OpenAI(
-            api_key=key or NO_KEY,
-            base_url=self.base_url,
-            max_retries=0,  # retried here, where the reply's time limit is known
-            timeout=self.request_timeout,
-            http_client=http_client,
-        )
+        self._client = _client(self.base_url or OPENAI_API, key or NO_KEY)
 
     def __repr__(self) -> str:
         return f"OpenAIModel({self.name!r}, base_url={self._where if self.base_url else None!r})"
@@ -152,28 +149,28 @@ class OpenAIModel:
     def _stream_once(
         self, messages: Sequence[Message], settings: GenerationSettings, deadline: Deadline
     ) -> Iterator[Chunk]:
-        o = self._openai
         reply = Assembler()
         parts: list[str] = []
         response, watchdog = None, None
         try:
             if deadline.expired():
                 raise _Failed(self._too_late(settings))
-            response = self._client.chat.completions.create(**self._request(messages, settings),
-                                                            timeout=deadline.wait())
-            watchdog = Watchdog(response, deadline.left())
-            for event in response:
+            response = self._client.post("/chat/completions", self._request(messages, settings), deadline.wait())
+            watchdog = Watchdog(response.socket, deadline.left())
+            for data in response.events():
+                event = json.loads(data)
+                if isinstance(event, dict) and event.get("error"):
+                    raise self._stream_error(event["error"])
                 for text in reply.feed(event):
                     parts.append(text)
                     yield text
                 if deadline.expired():
                     raise _Failed(self._too_late(settings))
-        except o.APIStatusError as exc:
-            headers = exc.response.headers
-            raise _Failed(self._translate(exc), should_retry(exc.status_code, headers), retry_after(headers)) from None
-        except o.OpenAIError as exc:
+        except StatusError as exc:
+            raise _Failed(self._translate(exc), should_retry(exc.status, exc.headers), retry_after(exc.headers)) from None
+        except TransportError as exc:
             raise self._broken(exc, response is not None, settings, deadline) from None
-        except ValueError as exc:  # an event that is not JSON, or not a chunk: json's and pydantic's errors
+        except ValueError as exc:  # an event that is not JSON, or not UTF-8
             raise _Failed(ModelBackendError(f"{self._where} sent a malformed stream event: {clip(redact(str(exc)), 300)}",
                                             transient=True), retry=True) from None
         finally:
@@ -195,40 +192,60 @@ class OpenAIModel:
             raise _Failed(ModelBackendError(f"the stream from {self._where} ended before the reply was complete",
                                             transient=True), retry=True)
 
-    def _broken(self, exc: Exception, responded: bool, settings: GenerationSettings, deadline: Deadline) -> _Failed:
+    def _broken(self, exc: TransportError, responded: bool, settings: GenerationSettings,
+                deadline: Deadline) -> _Failed:
         """Return the failure of a request the server did not answer, or a stream that broke."""
         if deadline.expired():
             return _Failed(self._too_late(settings))
-        if not responded:  # connection refused, reset, timed out: worth another attempt
-            connection = isinstance(exc, self._openai.APIConnectionError)
-            return _Failed(self._translate(exc), retry=connection)
-        error = ModelBackendError(f"the stream from {self._where} broke: {redact(str(exc))}", transient=True)
-        return _Failed(error, retry=True)
+        detail = redact(str(exc))
+        if not responded:  # connection refused, reset, timed out: worth another attempt (a bad certificate is not)
+            error = ModelBackendError(f"cannot reach {self._where} ({type(exc).__name__}): {detail}",
+                                      transient=exc.retry)
+            return _Failed(error, retry=exc.retry)
+        return _Failed(ModelBackendError(f"the stream from {self._where} broke: {detail}", transient=True), retry=True)
+
+    def _stream_error(self, error: Any) -> _Failed:
+        """Return the failure an error event in the stream stands for (a server that failed mid-reply)."""
+        message = error.get("message") if isinstance(error, dict) else None
+        said = message if isinstance(message, str) and message else "an error occurred during streaming"
+        error_text = f"the stream from {self._where} broke: {clip(redact(said), 300)}"
+        return _Failed(ModelBackendError(error_text, transient=True), retry=True)
 
     def _too_late(self, settings: GenerationSettings) -> ModelBackendError:
         limit = settings.time_limit or 0.0
         return ModelBackendError(f"{self._where} gave no complete reply within the reply's time limit ({limit:.1f}s)")
 
-    def _translate(self, exc: Exception) -> ModelBackendError:
-        """Return our typed error for an ``openai`` exception, with secrets removed from its text."""
-        o = self._openai
-        where = self._where
-        detail = redact(str(exc))
-        if isinstance(exc, o.AuthenticationError):
+    def _translate(self, exc: StatusError) -> ModelBackendError:
+        """Return our typed error for an HTTP error answer, with secrets removed from its text."""
+        where, status = self._where, exc.status
+        detail = redact(clip(exc.message, 1000))
+        if status == 401:
             return ModelAuthError(
                 f"{where} refused the API key (401): check OPENAI_API_KEY or --base-url. Server said: {detail}"
             )
-        if isinstance(exc, o.PermissionDeniedError):
+        if status == 403:
             return ModelAuthError(f"{where} denied access to model {self.name!r} (403): {detail}")
-        if isinstance(exc, o.NotFoundError):
+        if status == 404:
             return ModelBackendError(f"{where} does not know model {self.name!r} (404): check --model. {detail}")
-        if isinstance(exc, o.BadRequestError) and "context" in detail.lower() and "length" in detail.lower():
+        if status == 400 and "context" in detail.lower() and "length" in detail.lower():
             return ModelContextError(f"the prompt is longer than {self.name}'s context window: {detail}")
-        if isinstance(exc, o.RateLimitError):
+        if status == 429:
             return ModelBackendError(f"{where} kept rate-limiting the requests (429) after retries: {detail}",
                                      transient=True)
-        if isinstance(exc, (o.APITimeoutError, o.APIConnectionError)):
-            return ModelBackendError(f"cannot reach {where} ({type(exc).__name__}): {detail}", transient=True)
-        if isinstance(exc, o.APIStatusError) and exc.status_code >= 500:
-            return ModelBackendError(f"{where} failed ({exc.status_code}) after retries: {detail}", transient=True)
-        return ModelBackendError(f"{where} answered an error: {detail}")
+        if status >= 500:
+            return ModelBackendError(f"{where} failed ({status}) after retries: {detail}", transient=True)
+        return ModelBackendError(f"{where} answered an error ({status}): {detail}")
+
+
+def _client(base_url: str, key: str) -> Client:
+    """Return the HTTP client for ``base_url``, sending ``key`` and the OpenAI API's optional headers."""
+    headers = {"Authorization": f"Bearer {key}", "Accept": "text/event-stream",
+               "User-Agent": f"jupyter-autogpt/{__version__}"}
+    for header, variable in (("OpenAI-Organization", "OPENAI_ORG_ID"), ("OpenAI-Project", "OPENAI_PROJECT_ID")):
+        if os.environ.get(variable):
+            headers[header] = os.environ[variable]
+    try:
+        return Client(base_url, headers)
+    except ValueError:
+        raise ConfigError(f"--base-url {redact(base_url)!r} is not an http(s) address: use e.g. "
+                          "http://localhost:11434/v1") from None

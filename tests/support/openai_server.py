@@ -1,6 +1,6 @@
 """A real loopback HTTP server speaking the chat-completions wire format (JSON and SSE), faults on demand.
 
-The real ``openai`` client is pointed at it through ``base_url``, so retries, streaming and error
+The OpenAI backend is pointed at it through ``base_url``, so its HTTP client, retries, streaming and error
 mapping are exercised for real. Kernels started by tests reach it through ``OPENAI_BASE_URL``.
 
 Each request takes the next scripted item:
@@ -19,6 +19,7 @@ Each request takes the next scripted item:
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -88,7 +89,12 @@ class Recorded:
     body: dict[str, Any]
     headers: dict[str, str]
     path: str
+    client: tuple[Any, ...] = ()  # the client's (host, port): one port for requests sent over one kept connection
     at: float = field(default_factory=time.monotonic)
+    #: When the request arrived by the wall clock (comparable with other processes' clocks, e.g. a kernel's).
+    wall: float = field(default_factory=time.time)
+    #: When the answer was written out (``time.monotonic``): ``done - at`` is the server's time on the request.
+    done: float | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -102,7 +108,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length", 0))
         body = json.loads(self.rfile.read(length) or b"{}")
         owner = self.server.owner
-        owner.record(Recorded(body, {k.lower(): v for k, v in self.headers.items()}, self.path))
+        recorded = Recorded(body, {k.lower(): v for k, v in self.headers.items()}, self.path, tuple(self.client_address))
+        owner.record(recorded)
+        try:
+            self._answer(owner, body)
+        finally:
+            recorded.done = time.monotonic()
+
+    def _answer(self, owner: FakeOpenAIServer, body: dict[str, Any]) -> None:
         if not self.path.endswith("/chat/completions"):
             return self._error(Fault(404, f"no route {self.path}"))
         item = owner.next_item(body)
@@ -147,7 +160,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
-        self.send_header("connection", "close")
+        kept = self.server.owner.keep_alive
+        if kept:
+            self.send_header("transfer-encoding", "chunked")
+            self.close_connection = kept == "hang-up"  # closed after the answer without saying so: a stale connection
+        else:
+            self.send_header("connection", "close")
         self.end_headers()
         text = getattr(item, "text", item)
         delay = item.delay if isinstance(item, Slow) else 0.0
@@ -161,13 +179,15 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(item, Stall):  # all of the text, then silence instead of the end
             return self._cut(item)
         if isinstance(item, Raw):
-            self.wfile.write("".join(f"data: {line}\n\n" for line in item.lines).encode("utf-8", "surrogatepass"))
+            self._write("".join(f"data: {line}\n\n" for line in item.lines).encode("utf-8", "surrogatepass"))
         finish = item.finish_reason if isinstance(item, Chunks) else "stop"
         self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}, body)
         wants_usage = (body.get("stream_options") or {}).get("include_usage")
         if wants_usage and not isinstance(item, NoUsage) and self.server.owner.send_usage:
             self._event({"choices": [], "usage": _usage(body, text)}, body)
-        self.wfile.write(b"data: [DONE]\n\n")
+        self._write(b"data: [DONE]\n\n")
+        if self.server.owner.keep_alive:
+            self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
     def _cut(self, item: Drop | Stall) -> None:
@@ -177,14 +197,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         released = self.server.owner.released
         while not released.wait(item.keepalive):  # silence (or only comments) until the server stops
-            self.wfile.write(b": keep-alive\n\n")
+            self._write(b": keep-alive\n\n")
             self.wfile.flush()
 
     def _event(self, data: dict[str, Any], body: dict[str, Any]) -> None:
         data = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0,
                 "model": body.get("model", "m"), **data}
-        self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+        self._write(f"data: {json.dumps(data)}\n\n".encode())
         self.wfile.flush()
+
+    def _write(self, data: bytes) -> None:
+        """Write part of a streamed body (as one chunk of a chunked body when the connection is kept)."""
+        if self.server.owner.keep_alive:
+            data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
+        self.wfile.write(data)
 
 
 def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
@@ -209,12 +235,23 @@ class FakeOpenAIServer:
         What requests receive once the script is used up (``None``: a 500 fault saying so).
     send_usage
         Send a usage chunk when the client asks for one (``False`` mimics servers that never do).
+    keep_alive
+        Stream chunked and keep the connection for the next request (``True``), or stream chunked and then close
+        it without saying so (``"hang-up"``: the client's kept connection is stale); ``False``: ``connection:
+        close`` after every stream.
+    tls
+        Serve HTTPS with this server-side context (the address becomes ``https://127.0.0.1:PORT/v1``).
     """
 
-    def __init__(self, items: Iterable[Item] = (), default: Item | None = None, send_usage: bool = True) -> None:
+    def __init__(
+        self, items: Iterable[Item] = (), default: Item | None = None, send_usage: bool = True,
+        keep_alive: bool | str = False, tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.items: list[Item] = list(items)
         self.default = default
         self.send_usage = send_usage
+        self.keep_alive = keep_alive
+        self.tls = tls
         self.requests: list[Recorded] = []
         self.released = threading.Event()  # set when the server stops: stalled answers end
         self._lock = threading.Lock()
@@ -256,11 +293,13 @@ class FakeOpenAIServer:
     def base_url(self) -> str:
         assert self._httpd is not None, "the server is not running"
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}/v1"
 
     def start(self) -> FakeOpenAIServer:
         self.released.clear()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        if self.tls is not None:
+            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()

@@ -7,6 +7,7 @@ cost. Every piece that holds model or step text leaves through ``sanitize.clean`
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any
@@ -39,20 +40,43 @@ def pre(text: str, style: str = "") -> str:
 
 
 def code_html(code: str, language: str = "python") -> str:
-    """Return ``code`` as highlighted HTML with inline styles (a plain ``<pre>`` without pygments)."""
+    """Return ``code`` as highlighted HTML with inline styles (a plain ``<pre>`` without pygments).
+
+    The live view shows a step's code when it is proposed, when it ran and in the transcript it leaves: results
+    for code of ordinary size are cached, so each step is highlighted once.
+    """
+    if len(code) > CACHED_CODE_CHARS:
+        return _code_html.__wrapped__(code, language)
+    return _code_html(code, language)
+
+
+#: The longest code whose highlighted HTML is cached (the cache holds at most 64 of them).
+CACHED_CODE_CHARS = 20_000
+
+
+@functools.lru_cache(maxsize=64)
+def _code_html(code: str, language: str) -> str:
+    tools = _highlighter(language)
+    if tools is None:
+        return pre(code, BOX)
+    highlight, lexer, formatter = tools
+    return f'<pre style="{PRE}{BOX}">{highlight(code, lexer, formatter).rstrip(chr(10))}</pre>'
+
+
+@functools.lru_cache(maxsize=8)
+def _highlighter(language: str) -> tuple[Any, Any, Any] | None:
+    """Return pygments' ``highlight`` with a lexer for ``language`` and an inline-style formatter, built once."""
     try:
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import get_lexer_by_name
     except ImportError:
-        return pre(code, BOX)
+        return None
     try:
         lexer = get_lexer_by_name(language)
     except Exception:  # an unknown fence language
-        return pre(code, BOX)
-    formatter = HtmlFormatter(noclasses=True, nowrap=True, style="default")
-    body = highlight(code, lexer, formatter).rstrip("\n")
-    return f'<pre style="{PRE}{BOX}">{body}</pre>'
+        return None
+    return highlight, lexer, HtmlFormatter(noclasses=True, nowrap=True, style="default")
 
 
 _INLINE = [

@@ -101,7 +101,7 @@ def test_the_view_shows_that_it_waits_for_approval(handle: Handle) -> None:
     seen: list[tuple[str, str]] = []
 
     def look() -> None:
-        seen.append((view.header.value, view._step_views[0].output.value))
+        seen.append((view.header.value, view._step_views[0].output))
 
     assert approve_with(view, proposal, look, view.approval.buttons["run"].click) == Decision("run")
     assert "waiting for approval" in seen[0][0] and "waiting for your approval" in seen[0][1]

@@ -39,7 +39,7 @@ def test_every_view_takes_the_prose_of_a_reply_as_the_protocol_does(reply: str) 
     step = Step(1, reply, parsed.code, "", None, None, Usage(1, 1))
     run = Run("goal", "scripted", "finished", (step,), "done", Usage(1, 1), "r1")
     shown = {
-        "live": view._step_views[0].reasoning.value,
+        "live": view._step_views[0].reasoning,
         "html": run_html(run).split("</summary>", 1)[1].split("<pre", 1)[0],
         "markdown": markdown_transcript(run).split("#### Step 1", 1)[1].split("```python", 1)[0],
     }

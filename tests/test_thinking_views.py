@@ -73,7 +73,7 @@ def test_thinking_is_collapsed_in_every_html_and_markdown_view(reply: str) -> No
     view.handle(StepStarted(1, 3))
     view.handle(ModelReplied(1, reply, Usage(1, 1), Usage(1, 1), 0.1))
     shown = {
-        "live": view._step_views[0].reasoning.value,
+        "live": view._step_views[0].reasoning,
         "html": reply_html(reply),
         "static": run_html(run),
         "markdown": markdown_transcript(run),

@@ -48,11 +48,11 @@ def test_view_is_displayed_on_run_started_and_fed_by_events(handle: Handle) -> N
     assert "step 1/3" in view.header.value
     assert "100 in / 20 out tokens" in view.header.value and "≈$0.0000" in view.header.value
     step = view._step_views[0]
-    assert "I will add the numbers." in step.reasoning.value and "```" not in step.reasoning.value
-    assert "print" in step.code.value and "<span" in step.code.value  # highlighted by pygments
-    assert ">2</pre>" in step.output.value and "<td>42</td>" in step.output.value
-    assert f"data:image/png;base64,{PNG}" in step.output.value
-    assert view.steps.titles[0].startswith("Step 1 · I will add the numbers.")
+    assert "I will add the numbers." in step.reasoning and "```" not in step.reasoning
+    assert "print" in step.code and "<span" in step.code  # highlighted by pygments
+    assert ">2</pre>" in step.output and "<td>42</td>" in step.output
+    assert f"data:image/png;base64,{PNG}" in step.output
+    assert step.title.startswith("Step 1 · I will add the numbers.") and step.title in step.widget.value
     assert "<b>2</b>" in view.answer.value
     assert "a retry happened" in view.notices.value
 
@@ -162,13 +162,13 @@ def test_streaming_is_throttled_and_flushed_on_reply(handle: Handle) -> None:
     view.handle(StepStarted(1, 1))
     step = view._step_views[0]
     updates = []
-    step.reasoning.observe(lambda change: updates.append(change["new"]), names="value")
+    step.widget.observe(lambda change: updates.append(change["new"]), names="value")
     for i in range(1000):  # 1000 deltas over one second of stream
         ticker.now = i / 1000
         view.handle(ModelDelta(1, f"t{i} "))
     assert 15 <= len(updates) <= 21
     view.handle(ModelReplied(1, "".join(f"t{i} " for i in range(1000)), Usage(1, 1), Usage(1, 1), 1.0))
-    assert "t999" in step.reasoning.value
+    assert "t999" in step.reasoning
 
 
 def test_comm_messages_stay_bounded_for_a_fast_stream(handle: Handle, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -206,7 +206,7 @@ def test_a_stop_click_sets_the_runs_request_from_another_thread(handle: Handle) 
     assert request.is_set() and view.stop_control.button.disabled
     assert view.stop_control.button.description == "Stopping…"
     view.handle(ModelDelta(1, " more"))  # the view only shows it: drive throws the cancellation (test_interrupts.py)
-    assert "thinking more" in view._step_views[0].reasoning.value  # all that streamed, throttle or not
+    assert "thinking more" in view._step_views[0].reasoning  # all that streamed, throttle or not
     ticker.now += 1.0  # the next delta may update the header
     view.handle(ModelDelta(1, " still"))
     assert "stopping…" in view.header.value
@@ -230,6 +230,20 @@ def test_a_retry_notice_drops_the_partial_stream(handle: Handle) -> None:
     view.handle(Noticed(1, "the reply was cut off; asking again", "retry"))
     view.handle(ModelDelta(1, "fresh start"))
     view.handle(ModelReplied(1, "fresh start", Usage(1, 1), Usage(1, 1), 0.1))
-    assert "fresh start" in view._step_views[0].reasoning.value
-    assert "half a repl" not in view._step_views[0].reasoning.value
+    assert "fresh start" in view._step_views[0].reasoning
+    assert "half a repl" not in view._step_views[0].reasoning
     assert "asking again" in view.notices.value
+
+
+def test_only_the_current_step_is_open_and_each_step_is_one_widget(handle: Handle) -> None:
+    view = make_view(handle)
+    for event in list(one_step())[:-1]:
+        view.handle(event)
+    first = view._step_views[0]
+    assert first.widget.value.startswith("<details open>")  # the step running now is open
+    before = open_widgets()
+    view.handle(StepStarted(2, 3))
+    assert open_widgets() == before + 1  # a step is one HTML widget sharing the view's layout and style
+    assert first.widget.value.startswith("<details>") and "I will add the numbers." in first.widget.value
+    assert view._step_views[1].widget.value.startswith("<details open>")
+    assert list(view.steps.children) == [first.widget, view._step_views[1].widget]

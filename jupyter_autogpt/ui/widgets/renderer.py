@@ -40,6 +40,7 @@ from ..base import StopFlag
 from ..clicks import INTERRUPT_HINT, ClickDelivery, SubshellWait, click_delivery, keep_on_subshell
 from ..html_parts import context_html, header_html, markdown_html, plan_html, pre
 from .approval import ApprovalPanel, WidgetApprover
+from .look import SharedLook
 from .plan import PlanReview
 from .static import Snapshot, StaticTranscript
 from .steps import StepView, Throttle
@@ -113,13 +114,10 @@ class WidgetRenderer:
         """Lay out the view: header, Stop, notes, context, the plan and its review, steps, approval, the answer."""
         import ipywidgets as w
 
-        self.header = w.HTML(layout=w.Layout(width="100%"))
-        self.note = w.HTML()
-        self.context, self.plan = w.HTML(), w.HTML()
-        self.steps = w.Accordion()
-        self.notices = w.HTML()
-        self.answer = w.HTML()
-        self.answer.add_class("autogpt-answer")
+        look = self.look = SharedLook()  # each layout and style is a comm: the view's plain parts share them
+        self.header, self.answer = look.html(), look.html("autogpt-answer", full_width=False)
+        self.note, self.context, self.plan, self.notices = (look.html(full_width=False) for _ in range(4))
+        self.steps = w.VBox(layout=look.plain)
         top = w.HBox([self.header, self.stop_control.button], layout=w.Layout(align_items="flex-start"))
         parts = [top, self.note, self.context, self.plan, self.steps, self.approval.box, self.notices, self.answer]
         self.view = w.VBox(parts, layout=w.Layout(border_left="3px solid #1976d2", padding="2px 8px"))
@@ -155,7 +153,7 @@ class WidgetRenderer:
         def waiting(shown: bool) -> None:
             self._set_status(f"waiting for {what}" if shown else "running")
             if shown:
-                self._current().output.value = f'<i style="opacity: .6;">waiting for your {what}…</i>'
+                self._current().waiting(what)
 
         return waiting
 
@@ -174,16 +172,13 @@ class WidgetRenderer:
         elif isinstance(event, ModelReplied):
             self._usage = event.total_usage
             self._current().replied(event.text)
-            self._refresh_titles()
             self._render_header()
         elif isinstance(event, CodeProposed):
             self._current().proposed(event)
-            self._refresh_titles()
         elif isinstance(event, CodeExecuted):
             self._current().executed(event)
         elif isinstance(event, StepFinished):
             self._current().finished(event.step)
-            self._refresh_titles()
         elif isinstance(event, Noticed):
             if event.level == "retry" and self._step_views:
                 self._current().restart()
@@ -218,12 +213,11 @@ class WidgetRenderer:
 
     def _step_started(self, event: StepStarted) -> None:
         self._step = (event.index, event.max_steps)
-        view = StepView(event.index, Throttle(clock=self.ticker))
+        view = StepView(event.index, self.look, Throttle(clock=self.ticker))
+        if self._step_views:
+            self._step_views[-1].close_up()  # only the current step stays open
         self._step_views.append(view)
-        with self.steps.hold_sync():
-            self.steps.children = [*self.steps.children, view.box]
-            self.steps.titles = tuple(v.title for v in self._step_views)
-            self.steps.selected_index = len(self._step_views) - 1
+        self.steps.children = [*self.steps.children, view.widget]
         self._widgets += view.widgets
         if self.delivery.live and event.index == 2 and self.subshell_wait.found() is False:
             self._set_note(f"This frontend delivers clicks only after the cell ends: {INTERRUPT_HINT}.")
@@ -233,9 +227,6 @@ class WidgetRenderer:
         if not self._step_views:  # a well-formed stream starts a step first; stay robust anyway
             self._step_started(StepStarted(1, self._step[1] or 1))
         return self._step_views[-1]
-
-    def _refresh_titles(self) -> None:
-        self.steps.titles = tuple(v.title for v in self._step_views)
 
     def _notice(self, event: Noticed) -> None:
         color = "var(--jp-warn-color0, #b26b00)" if event.level != "info" else "inherit"

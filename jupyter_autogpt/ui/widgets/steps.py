@@ -12,6 +12,7 @@ from ...plan import without_plan
 from ...protocol import prose_of
 from ...types import Step
 from ..html_parts import code_html, observation_html, reply_html, streaming_html
+from .look import SharedLook
 
 __all__ = ["StepView", "Throttle"]
 
@@ -37,22 +38,23 @@ class Throttle:
 
 
 class StepView:
-    """The widgets of one step: the reasoning (streamed), the code, and what running it produced."""
+    """One step of the live view: the reply (streamed), the code, and what running it produced.
 
-    def __init__(self, index: int, throttle: Throttle | None = None) -> None:
-        import ipywidgets as w
+    The step is one ``HTML`` widget, a ``<details>`` entry like the static transcript's: open while it is the
+    current step, closed once the next one starts. Each widget is a comm the kernel opens, updates and closes; a
+    step of three widgets in a box with their own layouts and styles cost eleven comms and ~5 ms a step.
+    """
 
+    def __init__(self, index: int, look: SharedLook, throttle: Throttle | None = None) -> None:
         self.index = index
-        self.reasoning = w.HTML(layout=w.Layout(width="100%"))
-        self.code = w.HTML(layout=w.Layout(width="100%"))
-        self.output = w.HTML(layout=w.Layout(width="100%"))
-        for part, name in ((self.reasoning, "reasoning"), (self.code, "code"), (self.output, "output")):
-            part.add_class(f"autogpt-step-{name}")
-        self.box = w.VBox([self.reasoning, self.code, self.output])
+        self.widget = look.html("autogpt-step")
+        self.reasoning = self.code = self.output = ""  # the HTML of each part
         self.title = f"Step {index} · thinking…"
+        self.open = True
         self.throttle = throttle or Throttle()
         self._text: list[str] = []
         self._shown = 0
+        self._show()  # the title says the step is thinking before its first token
 
     @property
     def text(self) -> str:
@@ -70,46 +72,68 @@ class StepView:
         """Show every pending piece of the streamed reply."""
         if len(self._text) != self._shown:
             self._shown = len(self._text)
-            self.reasoning.value = streaming_html(self.text)
+            self.reasoning = streaming_html(self.text)
+            self._show()
 
     def restart(self) -> None:
         """Drop the text streamed so far: the loop is asking the model again (a ``retry`` notice)."""
         self._text, self._shown = [], 0
-        self.reasoning.value = ""
+        self.reasoning = ""
+        self._show()
 
     def replied(self, text: str) -> None:
         """Replace the raw stream by the rendered reply: thinking collapsed, prose (the code comes with ``proposed``)."""
         self._text, self._shown = [text], 1
-        self.reasoning.value = reply_html(text)
+        self.reasoning = reply_html(text)
         self.title = f"Step {self.index}"
+        self._show()
 
     def proposed(self, event: CodeProposed) -> None:
         flags = ""
         if event.flags:
             flags = f'<div style="color: var(--jp-warn-color0, #b26b00);">⚠ {html.escape(", ".join(event.flags))}</div>'
-        self.code.value = code_html(event.code) + flags
-        self.output.value = '<i style="opacity: .6;">running…</i>'
+        self.code = code_html(event.code) + flags
+        self.output = '<i style="opacity: .6;">running…</i>'
         self.title = f"Step {self.index} · running…"
+        self._show()
 
     def executed(self, event: CodeExecuted) -> None:
-        self.code.value = code_html(event.code)
-        self.output.value = observation_html(event.observation)
+        self.code = code_html(event.code)
+        self.output = observation_html(event.observation)
+        self._show()
+
+    def waiting(self, what: str) -> None:
+        """Say that the step waits for the user's ``what`` (``approval``, ``review``)."""
+        self.output = f'<i style="opacity: .6;">waiting for your {html.escape(what)}…</i>'
+        self._show()
 
     def finished(self, step: Step) -> None:
         if step.skipped:
-            self.output.value = '<i style="opacity: .7;">skipped: the code did not run</i>'
-            if step.code and not self.code.value:  # skipped at the plan review, before it was proposed to run
-                self.code.value = code_html(step.code)
+            self.output = '<i style="opacity: .7;">skipped: the code did not run</i>'
+            if step.code and not self.code:  # skipped at the plan review, before it was proposed to run
+                self.code = code_html(step.code)
         first = without_plan(prose_of(step.reply)).splitlines()  # "Plan:" says nothing of what the step did
         gist = first[0][:60] + ("…" if len(first[0]) > 60 else "") if first else ""
         mark = " ✗" if step.error else (" (skipped)" if step.skipped else "")
         self.title = f"Step {step.index}{mark}" + (f" · {gist}" if gist else "")
+        self._show()
 
-    def snapshot_html(self) -> str:
-        """Return what the step shows now, as a static ``<details>`` entry."""
-        body = self.reasoning.value + self.code.value + self.output.value
-        return f"<details><summary><b>{html.escape(self.title)}</b></summary>{body}</details>"
+    def close_up(self) -> None:
+        """Close the entry (the next step started); the user may open it again."""
+        if self.open:
+            self.open = False
+            self._show()
+
+    def _show(self) -> None:
+        self.widget.value = self.snapshot_html(self.open)
+
+    def snapshot_html(self, open: bool = False) -> str:
+        """Return what the step shows now, as a ``<details>`` entry (closed unless ``open``)."""
+        parts = (("reasoning", self.reasoning), ("code", self.code), ("output", self.output))
+        body = "".join(f'<div class="autogpt-step-{name}">{part}</div>' for name, part in parts if part)
+        return (f"<details{' open' if open else ''}><summary><b>{html.escape(self.title)}</b></summary>"
+                f"{body}</details>")
 
     @property
     def widgets(self) -> list[Any]:
-        return [self.box, self.reasoning, self.code, self.output]
+        return [self.widget]

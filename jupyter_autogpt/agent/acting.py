@@ -12,6 +12,7 @@ from .. import risk
 from ..errors import RunCancelled
 from ..events import CodeExecuted, CodeProposed, Event, Noticed
 from ..execution.base import Executor, StepInterrupted
+from ..execution.variables import printed_names
 from ..limits import changed_variables_chars
 from ..prompts import render_observation, reply_notes
 from ..protocol import Reply
@@ -122,7 +123,8 @@ class Action:
         else:
             obs = yield from self._execute(index, code, timeout)
         if obs.changed:
-            described = self.executor.describe(obs.changed, changed_variables_chars(self.config.context_chars))
+            budget = changed_variables_chars(self.config.context_chars)  # what the step printed is in its output
+            described = self.executor.describe(obs.changed, budget, brief=sorted(printed_names(code)))
             if described:
                 notes.append("Changed variables:\n" + described)
         obs = replace(obs, flags=assessment.flags)

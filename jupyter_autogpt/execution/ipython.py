@@ -106,10 +106,10 @@ class IPythonExecutor:
             text = summaries.overview(self.shell.user_ns, names, max_chars, focus)
         return observation.summary(text)
 
-    def describe(self, names: Sequence[str], max_chars: int) -> str:
-        """Return bounded summaries of ``names`` (see ``summaries.describe``)."""
+    def describe(self, names: Sequence[str], max_chars: int, brief: Sequence[str] = ()) -> str:
+        """Return bounded summaries of ``names``, one line for those in ``brief`` (see ``summaries.describe``)."""
         with self._describing():
-            text = summaries.describe(self.shell.user_ns, list(names), max_chars)
+            text = summaries.describe(self.shell.user_ns, list(names), max_chars, brief=brief)
         return observation.summary(text)
 
     def _describing(self) -> HookGuard:

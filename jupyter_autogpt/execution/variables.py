@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import types
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["IPYTHON_NAMES", "bindings", "is_small", "own_names"]
+__all__ = ["IPYTHON_NAMES", "bindings", "is_small", "own_names", "printed_names"]
 
 #: Names IPython or the agent binds in the user namespace: never the user's variables.
 IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "final_answer"})
@@ -51,3 +52,29 @@ def is_small(value: Any) -> bool:
     if kind is dict:
         return len(value) <= 10 and all(type(v) in (*_SCALARS, str) for v in value.values())
     return False  # arrays and frames (the overview shows a sample, never the whole), and everything else
+
+
+def printed_names(code: str) -> set[str]:
+    """Return the variables whose value ``code`` shows whole: printed, or the cell's last expression.
+
+    ``print(name)``, ``print(name.round(2))`` and a last line ``name.head()`` show rows of ``name``;
+    ``print(name["col"].sum())`` shows something derived from one column, so ``name`` is not among them.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    shown: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"print", "display"}:
+            shown += node.args
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        shown.append(tree.body[-1].value)
+    return {name for name in map(_root_name, shown) if name}
+
+
+def _root_name(expr: ast.expr) -> str | None:
+    """Return the variable a chain of attributes and method calls starts from (``by_region.round(2)``)."""
+    while isinstance(expr, ast.Attribute) or (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value  # len(x) shows a number, not x
+    return expr.id if isinstance(expr, ast.Name) else None

@@ -83,8 +83,8 @@ class ScriptedExecutor:
     def overview(self, max_chars: int, focus: Sequence[str] = ()) -> str:
         return namespace_overview(self.namespace, self.user_names(), max_chars, focus)
 
-    def describe(self, names: Sequence[str], max_chars: int) -> str:
-        return describe_names(self.namespace, list(names), max_chars)
+    def describe(self, names: Sequence[str], max_chars: int, brief: Sequence[str] = ()) -> str:
+        return describe_names(self.namespace, list(names), max_chars, brief=brief)
 
     def unseen(self, names: Sequence[str]) -> list[str]:
         """Return the names whose values an overview cannot show in full (see ``IPythonExecutor.unseen``)."""

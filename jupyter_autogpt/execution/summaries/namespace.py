@@ -54,16 +54,19 @@ def overview(
 
 
 def describe(
-    namespace: Mapping[str, Any], names: Sequence[str], max_chars: int, budget: TimeBudget | None = None
+    namespace: Mapping[str, Any], names: Sequence[str], max_chars: int, budget: TimeBudget | None = None,
+    brief: Sequence[str] = (),
 ) -> str:
     """Return summaries of ``names`` (e.g. the variables a step changed), within ``max_chars`` in all.
 
-    Frames and arrays get the larger shares; names no longer in ``namespace`` are skipped.
+    Frames and arrays get the larger shares; names no longer in ``namespace`` are skipped. Names also in
+    ``brief`` (e.g. those the step printed: their rows are in its output already) get one line each.
     """
     present = [n for n in dict.fromkeys(names) if n in namespace]
-    weights = {n: WEIGHTS[_safe_kind(namespace[n])] for n in present}
+    detailed = [n for n in present if n not in brief]
+    weights = {n: WEIGHTS[_safe_kind(namespace[n])] for n in detailed}
     with budget or TimeBudget() as timed:
-        return _layout(namespace, present, weights, [], max_chars, timed)
+        return _layout(namespace, detailed, weights, [n for n in present if n in brief], max_chars, timed)
 
 
 def _safe_kind(obj: Any) -> str:

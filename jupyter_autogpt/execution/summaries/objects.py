@@ -90,8 +90,8 @@ def _doc_line(obj: Any) -> str:
 def describe_code(obj: Any, max_chars: int) -> str:
     """Return a module's, class's or function's name, signature and first docstring line."""
     if isinstance(obj, types.ModuleType):
-        where = getattr(obj, "__file__", None) or "built-in"
-        return f"module {obj.__name__} ({where}){_doc_line(obj)}"
+        version = getattr(obj, "__version__", None)  # not its file: a path says where the user's files are
+        return f"module {obj.__name__}{f' {version}' if isinstance(version, str) else ''}{_doc_line(obj)}"
     if isinstance(obj, type):
         bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
         methods = [n for n, v in vars(obj).items() if callable(v) and not n.startswith("_")]

@@ -9,7 +9,7 @@ What the model reads, per request:
 - one step's observation: ``STEP_OUTPUT_CHARS`` (each displayed value or result in it: ``DISPLAY_CHARS``);
 - one earlier reply of the model, re-sent in the history without its thinking: ``REPLY_CHARS``;
 - older steps of the history, compacted: ``COMPACT_OUTPUT_CHARS`` each (``FULL_STEPS`` newest steps are kept
-  whole, the ``COMPACT_STEPS`` before them compacted, older ones become one note);
+  whole, the ``COMPACT_STEPS`` before them compacted, older ones become one note of ``OMITTED_NOTE_CHARS``);
 - the whole history: ``history_chars(context_chars)``; after a context overflow every message but the system
   prompt is cut to ``overflow_message_chars(budget)``;
 - the variables a step changed: ``changed_variables_chars(context_chars)``.
@@ -53,6 +53,7 @@ __all__ = [
     "HISTORY_CELLS",
     "INSTRUCTIONS_CHARS",
     "NOTEBOOK_CHARS",
+    "OMITTED_NOTE_CHARS",
     "PLAN_ITEMS",
     "PLAN_ITEM_CHARS",
     "REPLY_CHARS",
@@ -82,14 +83,17 @@ __all__ = [
 STEP_OUTPUT_CHARS = 4_000
 #: Each displayed value or result inside an observation (e.g. a DataFrame's text), so one table cannot fill it.
 DISPLAY_CHARS = 2_000
-#: An older step's output (or its reply, when it had no code) in the compacted history.
-COMPACT_OUTPUT_CHARS = 300
+#: An older step's output (or its reply, when it had no code) in the compacted history. Older outputs were read
+#: whole when they were new, and the variables they made are still in the kernel: a few lines say what they were.
+COMPACT_OUTPUT_CHARS = 160
+#: The note standing in for the steps too old to be compacted: how many, and the variables they changed.
+OMITTED_NOTE_CHARS = 300
 #: An earlier reply as the history re-sends it (its thinking dropped): a 300k-character reply is not sent again.
 REPLY_CHARS = 6_000
-#: Steps shown in full at the end of the history.
-FULL_STEPS = 3
+#: Steps shown in full at the end of the history: the newest, the one the next reply answers.
+FULL_STEPS = 1
 #: Compacted steps kept before the full ones; older steps shrink to one note.
-COMPACT_STEPS = 4
+COMPACT_STEPS = 3
 #: The smallest history budget, whatever ``--context-chars`` says.
 MIN_HISTORY_CHARS = 24_000
 

@@ -16,6 +16,7 @@ from .limits import (
     COMPACT_STEPS,
     DISPLAY_CHARS,
     FULL_STEPS,
+    OMITTED_NOTE_CHARS,
     REPLY_CHARS,
     STEP_OUTPUT_CHARS,
     cut_middle,
@@ -25,6 +26,7 @@ from .protocol import Reply, split_thinking
 from .types import Message, Observation, Step
 
 __all__ = [
+    "CHANGED_VARIABLES",
     "EMPTY_REPLY",
     "EXPLAIN_PROMPT",
     "INSTRUCTIONS_INTRO",
@@ -46,29 +48,24 @@ __all__ = [
 ]
 
 _BASE_PROMPT = """\
-You are a careful data-analysis agent working inside the user's live Jupyter kernel (Python).
-You reach the goal step by step. In each reply:
-1. Think briefly (one or two sentences) about what to do next.
-2. Write exactly one fenced ```python code block. It runs in the user's namespace: their variables are \
-there, and what you define stays for the next steps. The last expression's value, printed output, \
-warnings and errors come back to you as the next message.
-When you know the answer, call `final_answer(value)` in a code block (value may be any Python object, \
-e.g. a string with a short explanation, a number or a DataFrame). If no code is needed at all, reply \
-with the answer in plain Markdown and no code block.
-Rules: inspect data before relying on it; keep outputs short (print summaries, not whole tables); \
-never delete or overwrite the user's existing variables unless the goal asks for it (work on copies); \
-make plots with matplotlib and show them with plt.show(); do not ask the user questions, decide \
-sensibly yourself; if a step fails, read the error and fix the code.\
+You are a careful data-analysis agent in the user's live Jupyter kernel. Each reply: a brief thought, then \
+exactly one ```python block; it runs in the user's namespace (their variables and yours persist) and its \
+output and errors come back to you.
+Finish with `final_answer(value)` (any object); if no code is needed, answer in Markdown without code.
+Rules: inspect data first; print summaries, not whole tables; never delete or overwrite the user's \
+variables unless the goal asks (work on copies); plot with matplotlib and plt.show(); never ask the user; \
+on an error, read it and fix the code.\
 """
 
 #: The plan the live view shows as a checklist (``plan.py`` reads it leniently; a reply without one still works).
 PLAN_PROMPT = """
 
-Plan: in your first reply, before the code, write a short plan: a line `Plan:` and then 2 to 6 numbered \
-items, one line each. Each step that runs without an error ticks off the current item. When the strategy \
-changes (an approach failed, the data is not what you expected), write the revised plan the same way, \
-marking finished items with [x].\
+Plan: in your first reply, before the code, write `Plan:` then 2 to 6 numbered one-line items; each step \
+without an error ticks one off. If the strategy changes, write the revised plan, finished items marked [x].\
 """
+
+#: Opens the note describing the variables a step changed (``agent.acting``).
+CHANGED_VARIABLES = "Changed variables:\n"
 
 #: The system prompt of every run: how to act, and the plan to write.
 SYSTEM_PROMPT = _BASE_PROMPT + PLAN_PROMPT
@@ -134,7 +131,7 @@ def render_observation(obs: Observation, limit: int = STEP_OUTPUT_CHARS, notes: 
         parts.append("result:\n" + cut_middle(obs.result.rstrip(), DISPLAY_CHARS))
     if obs.error:
         parts.append("error:\n" + obs.error.rstrip())
-    if obs.changed:
+    if obs.changed and not any(n.startswith(CHANGED_VARIABLES) for n in notes):  # else the notes name them
         parts.append("variables changed: " + ", ".join(obs.changed))
     parts.extend(notes)
     if obs.answered:
@@ -163,8 +160,8 @@ def render_step(step: Step, compact: bool = False) -> list[Message]:
         reply = f"```python\n{code}\n```" if code else past_reply(step.reply, COMPACT_OUTPUT_CHARS)
         if step.error:
             out = "error: " + cut_middle(step.error.strip().splitlines()[-1], COMPACT_OUTPUT_CHARS)
-        else:
-            out = cut_middle(step.output, COMPACT_OUTPUT_CHARS) + "\n[older output shortened]"
+        else:  # from the transcript's own output, so a dataset rebuilds the very requests; a cut says its size
+            out = cut_middle(step.output, COMPACT_OUTPUT_CHARS)
     else:
         reply, out = past_reply(step.reply), step.output
     messages = [Message("assistant", reply)]
@@ -215,7 +212,7 @@ def _omitted_note(omitted: Sequence[Step]) -> Message:
     changed = dict.fromkeys(n for s in omitted if s.observation for n in s.observation.changed)
     names = f"; variables they changed: {', '.join(changed)}" if changed else ""
     text = f"[{len(omitted)} earlier step(s) omitted to fit the context{names}]"
-    return Message("user", cut_middle(text, COMPACT_OUTPUT_CHARS))
+    return Message("user", cut_middle(text, OMITTED_NOTE_CHARS))
 
 
 # -- corrective messages: what the loop tells a model whose reply it cannot use ---------------------------

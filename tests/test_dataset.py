@@ -51,7 +51,7 @@ def requests_in(example: dict) -> list[tuple[list[tuple[str, str]], str, int]]:
 
 def test_a_short_run_is_one_conversation_holding_every_request_exactly(shell: InteractiveShell) -> None:
     shell.user_ns["prices"] = [3, 1, 2]
-    replies = [code("print(sorted(prices))", "Look first."), code("1 / 0", "Oops."),
+    replies = ["```python\nprint(sorted(prices))\n```", code("1 / 0", "Oops."),  # compacted, step 1 reads the same
                code("final_answer(sum(prices) / len(prices))", "The mean.")]
     run, model = scripted(shell, replies)
     [example] = dataset.examples_of(transcript.to_dict(run))

@@ -58,8 +58,9 @@ def test_the_history_keeps_system_and_goal_and_turns_old_steps_into_a_note() -> 
     steps = [step(i, changed=(f"v{i}",)) for i in range(1, 13)]
     messages = build_messages("system", first, steps, 100_000)
     assert messages[:2] == [Message("system", "system"), first]
-    note = messages[2].content
-    assert note.startswith("[5 earlier step(s) omitted") and "v1, v2, v3, v4, v5" in note
+    note, omitted = messages[2].content, 12 - FULL_STEPS - COMPACT_STEPS
+    assert note.startswith(f"[{omitted} earlier step(s) omitted")
+    assert ", ".join(f"v{i}" for i in range(1, omitted + 1)) + "]" in note
     kept = [m.content for m in messages if m.role == "assistant"]
     assert len(kept) == FULL_STEPS + COMPACT_STEPS and "v12 = 12" in kept[-1]
 
@@ -102,7 +103,7 @@ def test_prompt_history_is_flat_once_the_compaction_window_is_full() -> None:
     assert sizes[window - 1] > sizes[FULL_STEPS - 1]  # compacted steps still add their code
     assert max(sizes[window:]) - min(sizes[window:]) < 200  # then only the omitted note's names grow
     last = build_messages("system", first, steps, 100_000)
-    assert "13 earlier step(s) omitted" in last[2].content and "part_1, part_2" in last[2].content
+    assert f"{20 - window} earlier step(s) omitted" in last[2].content and "part_1, part_2" in last[2].content
     assert last[-1].content.endswith("x" * 100)  # the newest step is in full
 
 

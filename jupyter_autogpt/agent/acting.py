@@ -14,7 +14,7 @@ from ..events import CodeExecuted, CodeProposed, Event, Noticed
 from ..execution.base import Executor, StepInterrupted
 from ..execution.variables import printed_names
 from ..limits import changed_variables_chars
-from ..prompts import render_observation, reply_notes
+from ..prompts import CHANGED_VARIABLES, render_observation, reply_notes
 from ..protocol import Reply
 from ..types import Observation, RunConfig, Step, Usage
 from .approvals import Approver, decide
@@ -126,7 +126,7 @@ class Action:
             budget = changed_variables_chars(self.config.context_chars)  # what the step printed is in its output
             described = self.executor.describe(obs.changed, budget, brief=sorted(printed_names(code)))
             if described:
-                notes.append("Changed variables:\n" + described)
+                notes.append(CHANGED_VARIABLES + described)
         obs = replace(obs, flags=assessment.flags)
         yield CodeExecuted(index, code, obs)
         return obs

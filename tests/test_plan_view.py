@@ -198,7 +198,8 @@ def test_a_step_skipped_at_the_review_still_shows_the_code_that_did_not_run(hand
     step = view._step_views[0]
     assert "proposed" in step.code and "skipped: the code did not run" in step.output
     assert step.title == "Step 1 (skipped) · I look first."  # the title reads past the plan
-    assert step.title in step.widget.value
+    view.handle(StepStarted(2, 3))
+    assert step.title in step.widget.value and "proposed" in step.widget.value
 
 
 def test_the_review_panel_is_built_only_for_a_run_that_asks_for_it(handle: Handle) -> None:

@@ -52,7 +52,7 @@ def test_view_is_displayed_on_run_started_and_fed_by_events(handle: Handle) -> N
     assert "print" in step.code and "<span" in step.code  # highlighted by pygments
     assert ">2</pre>" in step.output and "<td>42</td>" in step.output
     assert f"data:image/png;base64,{PNG}" in step.output
-    assert step.title.startswith("Step 1 · I will add the numbers.") and step.title in step.widget.value
+    assert step.title.startswith("Step 1 · I will add the numbers.")
     assert "<b>2</b>" in view.answer.value
     assert "a retry happened" in view.notices.value
 
@@ -237,13 +237,20 @@ def test_a_retry_notice_drops_the_partial_stream(handle: Handle) -> None:
 
 def test_only_the_current_step_is_open_and_each_step_is_one_widget(handle: Handle) -> None:
     view = make_view(handle)
-    for event in list(one_step())[:-1]:
-        view.handle(event)
+    events = list(one_step())
+    view.handle(events[0])
+    view.handle(events[1])
     first = view._step_views[0]
+    updates: list[str] = []
+    first.widget.observe(lambda change: updates.append(change["new"]), names="value")
+    for event in events[2:-1]:
+        view.handle(event)
     assert first.widget.value.startswith("<details open>")  # the step running now is open
     before = open_widgets()
     view.handle(StepStarted(2, 3))
     assert open_widgets() == before + 1  # a step is one HTML widget sharing the view's layout and style
     assert first.widget.value.startswith("<details>") and "I will add the numbers." in first.widget.value
+    assert first.title.startswith("Step 1 · ") and first.title in first.widget.value  # shown as it finished
+    assert len(updates) <= 3  # each update is a comm message carrying the whole step: running, then done
     assert view._step_views[1].widget.value.startswith("<details open>")
     assert list(view.steps.children) == [first.widget, view._step_views[1].widget]

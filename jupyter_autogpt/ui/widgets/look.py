@@ -27,7 +27,5 @@ class SharedLook:
         """Return an ``HTML`` widget with the shared layout and style, and ``classes`` as its CSS classes."""
         import ipywidgets as w
 
-        widget = w.HTML(layout=self.full_width if full_width else self.plain, style=self.style)
-        for name in classes:
-            widget.add_class(name)
-        return widget
+        layout = self.full_width if full_width else self.plain
+        return w.HTML(layout=layout, style=self.style, _dom_classes=classes)  # add_class would be one more message

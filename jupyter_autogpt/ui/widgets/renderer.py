@@ -170,11 +170,11 @@ class WidgetRenderer:
         elif isinstance(event, StepStarted):
             self._step_started(event)
         elif isinstance(event, ModelReplied):
-            self._usage = event.total_usage
+            self._usage = event.total_usage  # shown with the code proposed next, or when the step or run ends
             self._current().replied(event.text)
-            self._render_header()
         elif isinstance(event, CodeProposed):
             self._current().proposed(event)
+            self._render_header()
         elif isinstance(event, CodeExecuted):
             self._current().executed(event)
         elif isinstance(event, StepFinished):
@@ -250,6 +250,7 @@ class WidgetRenderer:
         self.run = run
         for view in self._step_views:
             view.flush()
+            view.settle()  # when the view cannot be replaced, it stays: it must show how the run ended
         self._usage, self._status = run.usage, run.status
         with self.view.hold_sync():
             self._render_header()

@@ -51,6 +51,7 @@ class StepView:
         self.reasoning = self.code = self.output = ""  # the HTML of each part
         self.title = f"Step {index} · thinking…"
         self.open = True
+        self._dirty = False
         self.throttle = throttle or Throttle()
         self._text: list[str] = []
         self._shown = 0
@@ -86,7 +87,7 @@ class StepView:
         self._text, self._shown = [text], 1
         self.reasoning = reply_html(text)
         self.title = f"Step {self.index}"
-        self._show()
+        self._dirty = True  # shown with the code, proposed right after it (or by ``settle``)
 
     def proposed(self, event: CodeProposed) -> None:
         flags = ""
@@ -100,7 +101,7 @@ class StepView:
     def executed(self, event: CodeExecuted) -> None:
         self.code = code_html(event.code)
         self.output = observation_html(event.observation)
-        self._show()
+        self._dirty = True  # shown once the step is closed up, right after it finished (or by ``settle``)
 
     def waiting(self, what: str) -> None:
         """Say that the step waits for the user's ``what`` (``approval``, ``review``)."""
@@ -116,16 +117,23 @@ class StepView:
         gist = first[0][:60] + ("…" if len(first[0]) > 60 else "") if first else ""
         mark = " ✗" if step.error else (" (skipped)" if step.skipped else "")
         self.title = f"Step {step.index}{mark}" + (f" · {gist}" if gist else "")
-        self._show()
+        self._dirty = True
 
     def close_up(self) -> None:
         """Close the entry (the next step started); the user may open it again."""
-        if self.open:
-            self.open = False
+        self.open = False
+        self.settle()
+
+    def settle(self) -> None:
+        """Show what changed since the widget was last updated."""
+        if self._dirty:
             self._show()
 
     def _show(self) -> None:
+        # Each update is a comm message carrying the whole step: the events that follow one another with no
+        # wait between them (replied -> proposed, executed -> finished -> the next step) share one.
         self.widget.value = self.snapshot_html(self.open)
+        self._dirty = False
 
     def snapshot_html(self, open: bool = False) -> str:
         """Return what the step shows now, as a ``<details>`` entry (closed unless ``open``)."""

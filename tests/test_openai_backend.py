@@ -10,7 +10,7 @@ from jupyter_autogpt.models import complete, resolve
 from jupyter_autogpt.models.openai import OpenAIModel
 from jupyter_autogpt.redaction import redact
 from jupyter_autogpt.types import GenerationSettings, ImageData, Message, Usage
-from support.openai_server import Drop, FakeOpenAIServer, Fault, NoUsage
+from support.openai_server import Drop, FakeOpenAIServer, Fault, NoUsage, Raw, Slow
 
 MESSAGES = [Message("system", "be brief"), Message("user", "hello")]
 
@@ -20,7 +20,7 @@ def model_for(server: FakeOpenAIServer, **options) -> OpenAIModel:
 
 
 def test_streams_deltas_and_reports_server_usage(openai_server) -> None:
-    openai_server.queue("Hello there, analyst!")
+    openai_server.queue(Slow("Hello there, analyst!", delay=0.02))  # pieces that arrive one by one
     chunks = list(model_for(openai_server).stream(MESSAGES, GenerationSettings(temperature=0.2)))
     text = "".join(c for c in chunks if isinstance(c, str))
     assert text == "Hello there, analyst!"
@@ -32,6 +32,17 @@ def test_streams_deltas_and_reports_server_usage(openai_server) -> None:
     assert body["model"] == "gpt-test" and body["temperature"] == 0.2
     assert body["messages"] == [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello"}]
     assert openai_server.requests[0].headers["authorization"] == f"Bearer {SECRET_KEY}"
+
+
+def test_events_that_arrive_together_are_one_piece(openai_server) -> None:
+    import json
+
+    words = [f"word{i} " for i in range(40)]
+    events = [json.dumps({"choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]}) for w in words]
+    openai_server.queue(Raw(tuple(events)))  # forty events in one write: they reach the client together
+    chunks = list(model_for(openai_server).stream(MESSAGES, GenerationSettings()))
+    pieces = [c for c in chunks if isinstance(c, str)]
+    assert "".join(pieces) == "".join(words) and len(pieces) < 10  # one update each read, not one per token
 
 
 def test_estimates_usage_when_the_server_sends_none(openai_server) -> None:

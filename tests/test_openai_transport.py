@@ -18,7 +18,7 @@ import pytest
 from conftest import SECRET_KEY
 from jupyter_autogpt.errors import ConfigError, ModelBackendError
 from jupyter_autogpt.models import complete
-from jupyter_autogpt.models._sse import sse_data
+from jupyter_autogpt.models._sse import sse_batches, sse_data
 from jupyter_autogpt.models.openai import OpenAIModel
 from jupyter_autogpt.types import GenerationSettings, Message
 from support.openai_server import Chunks, FakeOpenAIServer, Fault, Raw
@@ -58,6 +58,11 @@ def test_events_are_the_same_wherever_the_stream_is_cut() -> None:
         cuts = sorted(rng.sample(range(1, len(STREAM)), 6))
         pieces = [STREAM[a:b] for a, b in zip([0, *cuts], [*cuts, len(STREAM)], strict=True)]
         assert list(sse_data(pieces)) == EVENTS
+
+
+def test_events_come_in_the_batches_each_read_completed() -> None:
+    reads = [b"data: a\n\ndata: b\n\nda", b"ta: c\n", b"\n", b": comment\n\n"]
+    assert list(sse_batches(reads)) == [["a", "b"], ["c"]]  # the cut event ends in the third read
 
 
 def test_an_event_cut_off_by_the_end_of_the_stream_is_dropped() -> None:

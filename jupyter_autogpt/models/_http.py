@@ -11,7 +11,7 @@ What it keeps of that SDK's transport (tests/test_openai_*.py prove each):
   where the system has none);
 - proxies from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` (``_proxy.py``);
 - every wait bounded (connect, the answer's headers, each read): ``RequestTimeout``;
-- the events' ``data`` fields, ``[DONE]`` ending the stream (``sse_data``).
+- the events' ``data`` fields, ``[DONE]`` ending the stream, in the batches one read brought (``sse_batches``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._proxy import Proxy, proxy_for
-from ._sse import sse_data
+from ._sse import sse_batches
 
 __all__ = ["Client", "ConnectionFailed", "RequestTimeout", "Response", "StatusError", "TransportError"]
 
@@ -168,12 +168,20 @@ class Response:
 
     def events(self) -> Iterator[str]:
         """Yield each event's ``data`` until ``[DONE]`` or the end of the body; undecodable bytes: ``ValueError``."""
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[str]]:
+        """Yield the events' ``data`` as they arrived, those read together in one list (see ``events``)."""
         try:
-            for data in sse_data(self._chunks()):
-                if data.startswith("[DONE]"):
+            for batch in sse_batches(self._chunks()):
+                done = next((i for i, data in enumerate(batch) if data.startswith("[DONE]")), None)
+                if done is not None:
+                    if done:
+                        yield batch[:done]
                     self._complete = self._drain()
                     return
-                yield data
+                yield batch
             self._complete = True
         except TimeoutError:
             raise RequestTimeout("Request timed out: the server sent nothing for too long") from None

@@ -157,13 +157,16 @@ class OpenAIModel:
                 raise _Failed(self._too_late(settings))
             response = self._client.post("/chat/completions", self._request(messages, settings), deadline.wait())
             watchdog = Watchdog(response.socket, deadline.left())
-            for data in response.events():
-                event = json.loads(data)
-                if isinstance(event, dict) and event.get("error"):
-                    raise self._stream_error(event["error"])
-                for text in reply.feed(event):
-                    parts.append(text)
-                    yield text
+            for batch in response.batches():  # the events read together make one piece: one update, not one each
+                texts: list[str] = []
+                for data in batch:
+                    event = json.loads(data)
+                    if isinstance(event, dict) and event.get("error"):
+                        raise self._stream_error(event["error"])
+                    texts += reply.feed(event)
+                if texts:
+                    parts.append("".join(texts))
+                    yield parts[-1]
                 if deadline.expired():
                     raise _Failed(self._too_late(settings))
         except StatusError as exc:

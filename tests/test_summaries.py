@@ -403,3 +403,9 @@ def test_describe_covers_named_variables_within_budget() -> None:
     assert len(text) <= 1200
     assert text.startswith("sales: pandas.DataFrame") and "\n\nn: int = 1" in text and "gone" not in text
     assert describe(ns, [], 500) == ""
+
+
+def test_text_columns_count_their_values_without_the_missing_ones() -> None:
+    df = pd.DataFrame({"city": ["Oslo", None, "Rome", "Oslo", float("nan"), "Lima", "Oslo", "Rome"]})
+    text = summarize(df)
+    assert "city: str, 2 null, " in text and "3 distinct; top 'Oslo' 3, 'Rome' 2, 'Lima' 1" in text

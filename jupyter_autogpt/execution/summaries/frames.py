@@ -31,7 +31,8 @@ def _column_stats(s: Any, sampled: bool) -> str:
     """Return the statistics of one pandas column (already a sample when ``sampled``)."""
     types_ = sys.modules["pandas"].api.types
     n = len(s)
-    nulls = int(s.isna().sum())
+    missing = s.isna().to_numpy()
+    nulls = int(missing.sum())
     parts = [str(s.dtype)]
     if nulls:
         parts.append(f"{format_share(nulls, n, sampled)} null")
@@ -45,16 +46,24 @@ def _column_stats(s: Any, sampled: bool) -> str:
     elif types_.is_datetime64_any_dtype(dtype) or types_.is_timedelta64_dtype(dtype) or str(dtype).startswith("period"):
         parts.append(f"{s.min()} .. {s.max()}")
     elif isinstance(dtype, sys.modules["pandas"].CategoricalDtype) or types_.is_string_dtype(dtype):
-        parts.append(_top_values(s, n - nulls, sampled))  # object, str and category columns
+        parts.append(_top_values(s, missing, n - nulls, sampled))  # object, str and category columns
     return ", ".join(parts)
 
 
-def _top_values(s: Any, non_null: int, sampled: bool) -> str:
-    counts = s.value_counts(dropna=True)
-    counts = counts[counts > 0]  # a categorical counts its unused categories too
+def _top_values(s: Any, missing: Any, non_null: int, sampled: bool) -> str:
     levels = f"{len(s.cat.categories):,} categories, " if hasattr(s, "cat") else ""
-    top = ", ".join(f"{short_repr(v, 30)} {format_share(int(c), non_null, sampled)}" for v, c in counts.head(3).items())
-    return f"{levels}{len(counts):,} distinct{' in sample' if sampled else ''}; top {top}"
+    try:  # counted in Python: ~3x faster than value_counts on the few thousand values of a sample
+        if levels:
+            raise TypeError("a categorical: pandas counts it by its codes")
+        values = s.to_numpy()
+        counter = Counter(values[~missing] if non_null < len(values) else values)
+        distinct, top = len(counter), counter.most_common(3)
+    except TypeError:  # unhashable values (pandas hashes lists), or categories
+        counts = s.value_counts(dropna=True)
+        counts = counts[counts > 0]  # a categorical counts its unused categories too
+        distinct, top = len(counts), list(counts.head(3).items())
+    shown = ", ".join(f"{short_repr(v, 30)} {format_share(int(c), non_null, sampled)}" for v, c in top)
+    return f"{levels}{distinct:,} distinct{' in sample' if sampled else ''}; top {shown}"
 
 
 def _index_text(index: Any) -> str:

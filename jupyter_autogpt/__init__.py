@@ -69,9 +69,11 @@ def summarize(obj: Any, max_chars: int = 2000) -> str:
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register the ``%%autogpt`` and ``%autogpt`` magics (``%load_ext jupyter_autogpt``)."""
+    from . import warmup
     from .magic import AutoGPTMagics
 
     ipython.register_magics(AutoGPTMagics(shell=ipython))
+    warmup.start(ipython)  # what the first run needs, imported while the user writes it
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -8,6 +8,7 @@ done waits for the module being imported, as it would have imported it itself.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from typing import Any
@@ -40,13 +41,9 @@ def join(timeout: float | None = None) -> None:
 
 def _warm(modules: tuple[str, ...]) -> None:
     for name in modules:
-        try:
+        with contextlib.suppress(Exception):  # e.g. no ipywidgets: the run uses the text view and says so itself
             importlib.import_module(name)
-        except Exception:  # e.g. ipywidgets missing: the run falls back to the text view and says so itself
-            pass
-    try:
+    with contextlib.suppress(Exception):
         from .ui.html_parts import code_html
 
         code_html("pass")  # builds pygments' Python lexer (~0.2 s the first time)
-    except Exception:
-        pass

@@ -166,19 +166,13 @@ class Response:
         self.headers = {k.lower(): v for k, v in raw.getheaders()}
         self._complete = False
 
-    def events(self) -> Iterator[str]:
-        """Yield each event's ``data`` until ``[DONE]`` or the end of the body; undecodable bytes: ``ValueError``."""
-        for batch in self.batches():
-            yield from batch
-
     def batches(self) -> Iterator[list[str]]:
-        """Yield the events' ``data`` as they arrived, those read together in one list (see ``events``)."""
+        """Yield the events' ``data`` until ``[DONE]``, those one read brought together (bad bytes: ValueError)."""
         try:
             for batch in sse_batches(self._chunks()):
                 done = next((i for i, data in enumerate(batch) if data.startswith("[DONE]")), None)
                 if done is not None:
-                    if done:
-                        yield batch[:done]
+                    yield from [batch[:done]] if done else []
                     self._complete = self._drain()
                     return
                 yield batch
@@ -189,11 +183,7 @@ class Response:
             raise ConnectionFailed(f"Connection error: {exc or type(exc).__name__}") from None
 
     def _chunks(self) -> Iterator[bytes]:
-        while True:
-            chunk = self.raw.read1(_READ)
-            if not chunk:
-                return
-            yield chunk
+        return iter(lambda: self.raw.read1(_READ), b"")  # what each read brought, until the body's end
 
     def _drain(self) -> bool:
         """Read what follows ``[DONE]`` (the body's end) so the connection can serve the next request."""

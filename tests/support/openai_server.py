@@ -100,6 +100,9 @@ class Recorded:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    #: Send each streamed piece at once, as real servers do (uvicorn sets TCP_NODELAY): with Nagle's algorithm a
+    #: piece written while the previous one is unacknowledged waits for the client's delayed ACK, ~40 ms a reply.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass

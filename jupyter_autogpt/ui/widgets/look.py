@@ -23,9 +23,12 @@ class SharedLook:
         self.plain = w.Layout()
         self.style = HTMLStyle()
 
-    def html(self, *classes: str, full_width: bool = True) -> Any:
-        """Return an ``HTML`` widget with the shared layout and style, and ``classes`` as its CSS classes."""
+    def html(self, *classes: str, full_width: bool = True, value: str = "") -> Any:
+        """Return an ``HTML`` widget showing ``value``, with the shared layout and style and ``classes``.
+
+        What it shows and its classes travel with the comm's opening: set afterwards, each is one more message.
+        """
         import ipywidgets as w
 
         layout = self.full_width if full_width else self.plain
-        return w.HTML(layout=layout, style=self.style, _dom_classes=classes)  # add_class would be one more message
+        return w.HTML(value, layout=layout, style=self.style, _dom_classes=classes)

@@ -47,7 +47,6 @@ class StepView:
 
     def __init__(self, index: int, look: SharedLook, throttle: Throttle | None = None) -> None:
         self.index = index
-        self.widget = look.html("autogpt-step")
         self.reasoning = self.code = self.output = ""  # the HTML of each part
         self.title = f"Step {index} · thinking…"
         self.open = True
@@ -55,7 +54,7 @@ class StepView:
         self.throttle = throttle or Throttle()
         self._text: list[str] = []
         self._shown = 0
-        self._show()  # the title says the step is thinking before its first token
+        self.widget = look.html("autogpt-step", value=self.snapshot_html(True))  # says it thinks, until a token
 
     @property
     def text(self) -> str:

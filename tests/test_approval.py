@@ -105,6 +105,8 @@ def test_the_view_shows_that_it_waits_for_approval(handle: Handle) -> None:
 
     assert approve_with(view, proposal, look, view.approval.buttons["run"].click) == Decision("run")
     assert "waiting for approval" in seen[0][0] and "waiting for your approval" in seen[0][1]
+    children = list(view.view.children)  # built at the first question, right below the steps
+    assert children.index(view.approval.box) == children.index(view.steps) + 1
     assert "waiting for approval" not in view.header.value
 
 

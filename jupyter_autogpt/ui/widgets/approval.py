@@ -12,6 +12,7 @@ from typing import Any
 
 from ...events import CodeProposed
 from ...types import Decision
+from ..clicks import ClickDelivery, keep_on_subshell
 from .asking import CLICK_NOTE, ClickPanel, PanelAsker
 
 __all__ = ["ApprovalPanel", "WidgetApprover"]
@@ -24,6 +25,16 @@ NO_SUBSHELL = (
 
 class ApprovalPanel(ClickPanel):
     """Ask the user whether to run a proposed step; hidden while no step waits."""
+
+    @classmethod
+    def below(cls, view: Any, after: Any, delivery: ClickDelivery) -> ApprovalPanel:
+        """Return a new panel put in ``view`` right below ``after``, its comms kept on the frontend's subshell."""
+        panel = cls()
+        children = list(view.children)
+        children.insert(children.index(after) + 1, panel.box)
+        view.children = children
+        keep_on_subshell(panel.widgets, delivery)
+        return panel
 
     def __init__(self) -> None:
         import ipywidgets as w
@@ -92,10 +103,11 @@ class ApprovalPanel(ClickPanel):
         return Decision("stop", feedback=feedback)
 
 
-class WidgetApprover(PanelAsker[ApprovalPanel, CodeProposed, Decision]):
+class WidgetApprover(PanelAsker[Callable[[], ApprovalPanel], CodeProposed, Decision]):
     """Ask the user to approve each proposed step in the view's panel (implements ``Approving``).
 
-    Parameters are ``PanelAsker``'s: once ``stop`` is set, every proposal is answered "stop" without asking.
+    Parameters are ``PanelAsker``'s, but ``panel`` returns the panel: the view builds it at the first question
+    (each of its ~16 widgets is a comm). Once ``stop`` is set, every proposal is answered "stop" without asking.
     """
 
     def can_approve(self) -> bool:
@@ -113,4 +125,4 @@ class WidgetApprover(PanelAsker[ApprovalPanel, CodeProposed, Decision]):
         """
         if self.stop.is_set():
             return Decision("stop")
-        return self._ask(proposal, lambda p: self.panel.ask(p, CLICK_NOTE), NO_SUBSHELL)
+        return self._ask(proposal, lambda p: self.panel().ask(p, CLICK_NOTE), NO_SUBSHELL)

@@ -22,7 +22,7 @@ __all__ = ["CLICK_NOTE", "ClickPanel", "PanelAsker", "ignore_wait"]
 WAIT_SECONDS = 0.1
 CLICK_NOTE = "If the buttons do not respond, " + INTERRUPT_HINT + "."
 
-Panel = TypeVar("Panel", bound="ClickPanel")
+Panel = TypeVar("Panel")  # the panel, or what returns it (the view builds the approval panel at its first question)
 Question = TypeVar("Question")
 Answer = TypeVar("Answer")
 

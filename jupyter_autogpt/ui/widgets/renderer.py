@@ -92,8 +92,8 @@ class WidgetRenderer:
         self.ticker = ticker
         self.subshell_wait = subshell_wait or SubshellWait()
         stop = stop if stop is not None else threading.Event()
-        self.approval = ApprovalPanel()
-        self.approver = WidgetApprover(self.approval, stop, self.delivery, self.subshell_wait,
+        self._approval: ApprovalPanel | None = None
+        self.approver = WidgetApprover(lambda: self.approval, stop, self.delivery, self.subshell_wait,
                                        self._waiting_for("approval"), fallback_approver)
         self.plan_review = PlanReview(stop, self.delivery, self.subshell_wait, self._waiting_for("review"),
                                       fallback_reviewer)
@@ -119,12 +119,20 @@ class WidgetRenderer:
         self.note, self.context, self.plan, self.notices = (look.html(full_width=False) for _ in range(4))
         self.steps = w.VBox(layout=look.plain)
         top = w.HBox([self.header, self.stop_control.button], layout=w.Layout(align_items="flex-start"))
-        parts = [top, self.note, self.context, self.plan, self.steps, self.approval.box, self.notices, self.answer]
+        parts = [top, self.note, self.context, self.plan, self.steps, self.notices, self.answer]
         self.view = w.VBox(parts, layout=w.Layout(border_left="3px solid #1976d2", padding="2px 8px"))
         self.view.add_class("autogpt-view")
-        self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_control.button, self.steps]
-        self._widgets += [self.approval.box, self.approval.title, *self.approval.widgets, self.notices, self.answer]
-        self._widgets += [self.context, self.plan]
+        self._widgets: list[Any] = [self.view, top, self.header, self.note, self.stop_control.button, self.steps,
+                                     self.notices, self.answer, self.context, self.plan]
+
+    @property
+    def approval(self) -> ApprovalPanel:
+        """Return the approval panel, built below the steps at the first question (a run that never asks, as with
+        ``--policy auto``, never opens its ~16 widgets, each a comm)."""
+        if self._approval is None:
+            self._approval = ApprovalPanel.below(self.view, self.steps, self.delivery)
+            self._widgets += [self._approval.box, self._approval.title, *self._approval.widgets]
+        return self._approval
 
     # -- Approving, through the approver ----------------------------------------------------------------------
 
@@ -144,7 +152,8 @@ class WidgetRenderer:
         return self.plan_review.review(plan)
 
     def _cancel_questions(self) -> None:
-        self.approval.cancel()
+        if self._approval is not None:
+            self._approval.cancel()
         self.plan_review.close()
 
     def _waiting_for(self, what: str) -> Callable[[bool], None]:
@@ -254,8 +263,7 @@ class WidgetRenderer:
         self._usage, self._status = run.usage, run.status
         with self.view.hold_sync():
             self._render_header()
-            self.stop_control.hide()
-            self.approval.box.layout.display = "none"  # the review panel hides itself once answered
+            self.stop_control.hide()  # the approval panel hid itself once answered (``ClickPanel.wait``)
         if self._shown:
             self._leave(StaticTranscript(run, tuple(self._kept)))
 

@@ -28,6 +28,10 @@ class Throttle:
         self.clock = clock
         self.last = float("-inf")
 
+    def hold(self) -> None:
+        """Start an interval now: the next update waits for its end."""
+        self.last = self.clock()
+
     def due(self) -> bool:
         """Return True (and start a new interval) when the last update is at least one interval old."""
         now = self.clock()
@@ -52,6 +56,7 @@ class StepView:
         self.open = True
         self._dirty = False
         self.throttle = throttle or Throttle()
+        self.throttle.hold()  # a reply streamed faster than one interval is shown once, whole, when it is proposed
         self._text: list[str] = []
         self._shown = 0
         self.widget = look.html("autogpt-step", value=self.snapshot_html(True))  # says it thinks, until a token

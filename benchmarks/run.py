@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the frame of row 4")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
-    args.repeat, args.peer_repeat, args.gen_repeats = (5, 2, 3) if args.quick else (15, 5, 10)
+    args.repeat, args.peer_repeat, args.gen_repeats = (5, 2, 5) if args.quick else (15, 5, 10)
     from peer_oi import default_venv, setup
 
     venv = args.oi_venv or default_venv()

@@ -8,7 +8,7 @@ Run: ``python benchmarks/bench_faults.py [--timeout 0.5] [--repeat 3]`` (about 2
    period (``Deadline.grace``: 1 s at a 0.5 s timeout) plus 0.2 s. The tests check the wording; the time
    lives here.
 2. A 429 answer with ``Retry-After: 1`` from the loopback chat-completions server (tests/support), retried by
-   the real ``openai`` client inside ``OpenAIModel``: the gap between the two requests. Goal: at least 1 s
+   ``OpenAIModel`` (its own HTTP client): the gap between the two requests. Goal: at least 1 s
    (the header is honoured) and under 2 s.
 3. What the run-time guard costs: a trivial step through ``IPythonExecutor`` against the same code through a
    bare nested ``run_cell``, and a child process started inside a step (it gets the seccomp filter, so

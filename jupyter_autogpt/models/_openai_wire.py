@@ -49,10 +49,14 @@ class Assembler:
         self.usage: Usage | None = None
         self.dropped = 0  # characters of reasoning that arrived after the content began
 
-    def feed(self, event: Any) -> Iterator[str]:
-        """Yield the text one stream event (parsed JSON) adds to the reply; fields of the wrong shape count as absent."""
+    def feed(self, event: Any) -> list[str]:
+        """Return the text one stream event (parsed JSON) adds to the reply; fields of the wrong shape count as absent.
+
+        A list, not a generator: a reply is hundreds of events, most of them one piece of content.
+        """
+        found: list[str] = []
         if not isinstance(event, dict):
-            return
+            return found
         usage = event.get("usage")
         if isinstance(usage, dict):
             self.usage = Usage(_count(usage, "prompt_tokens"), _count(usage, "completion_tokens"))
@@ -61,13 +65,15 @@ class Assembler:
             if not isinstance(choice, dict):
                 continue
             delta = choice.get("delta")
-            yield from self._reasoning(_text_field(delta, "reasoning_content") or _text_field(delta, "reasoning"))
-            yield from self._content(_text_field(delta, "content"))
-            self._tool_calls(delta)
+            found += self._reasoning(_text_field(delta, "reasoning_content") or _text_field(delta, "reasoning"))
+            found += self._content(_text_field(delta, "content"))
+            if isinstance(delta, dict) and ("tool_calls" in delta or "function_call" in delta):
+                self._tool_calls(delta)
             finish = choice.get("finish_reason")
             if finish == "content_filter":
                 raise ModelBackendError("the server's content filter stopped the reply")
             self.finished = self.finished or isinstance(finish, str)
+        return found
 
     def end(self) -> Iterator[str]:
         """Yield what closes the reply: the end of its thinking, its tool calls as text."""
@@ -79,29 +85,26 @@ class Assembler:
         for index in sorted(self.tools):
             yield _tool_text(self.tools[index])
 
-    def _reasoning(self, text: str | None) -> Iterator[str]:
+    def _reasoning(self, text: str | None) -> list[str]:
         if not text:
-            return
+            return []
         if self.content_started:  # thinking is shown at the start of a reply; later reasoning has no place
             self.dropped += len(text)
-            return
-        if not self.thinking:
-            self.thinking = True
-            yield "<think>"
-        yield text.replace("<", _GUARD)
+            return []
+        opened = [] if self.thinking else ["<think>"]
+        self.thinking = True
+        return [*opened, text.replace("<", _GUARD)]
 
-    def _content(self, text: str | None) -> Iterator[str]:
+    def _content(self, text: str | None) -> list[str]:
         if not text:
-            return
+            return []
         if not self.content_started and not text.strip():
             self.blank += text
-            return
-        if self.thinking:
-            self.thinking = False
-            yield "</think>\n"
-        self.content_started = True
-        yield self.blank + text
-        self.blank = ""
+            return []
+        closed = ["</think>\n"] if self.thinking else []
+        self.thinking, self.content_started = False, True
+        text, self.blank = self.blank + text, ""
+        return [*closed, text]
 
     def _tool_calls(self, delta: Any) -> None:
         calls = _field(delta, "tool_calls")

@@ -108,6 +108,14 @@ def run_cell(kc: Any, src: str, timeout: float = 300, history: bool = True) -> C
     return Cell(sent, seconds, "".join(printed))
 
 
+def fresh(kc: Any) -> None:
+    """Empty the user's namespace (untimed): each run of the task starts as the first did, the task loads its data.
+
+    The modules stay imported: a repeated run measures the warm path, not what the previous run left behind.
+    """
+    run_cell(kc, "%reset -f", history=False)
+
+
 def load_ext_seconds(kc: Any, name: str) -> float:
     """Return the seconds ``%load_ext name`` took inside the kernel."""
     probe = ("import time as _t\n_t0 = _t.perf_counter(); get_ipython().run_line_magic('load_ext', {!r})\n"
@@ -125,6 +133,7 @@ def _traffic(server: Any, before: int, sent: float) -> tuple[float, int, int, fl
 
 def our_task(kc: Any, server: Any, script: Script, code_seconds: float) -> TaskRun:
     """Run the task through ``%%autogpt`` (the widget view and the cells channel: the kernel's defaults)."""
+    fresh(kc)
     script.load(replies())
     before = len(server.requests)
     cell = run_cell(kc, f"%%autogpt --model openai:bench --max-steps {STEPS} --new\n{GOAL}")
@@ -163,6 +172,7 @@ print("@@", _code_s, _ran)
 
 def bare_task(kc: Any, server: Any, script: Script) -> TaskRun:
     """Run the task as a bare client + ``run_cell`` in one cell; its ``run_cell`` times are the code's own time."""
+    fresh(kc)
     script.load(replies())
     before = len(server.requests)
     port = server.base_url.rsplit(":", 1)[1].split("/")[0]

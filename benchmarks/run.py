@@ -156,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", dest="peer", action="store_false", help="skip open-interpreter")
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the frame of row 4")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--verbose", action="store_true", help="print each run's overhead too")
     args = parser.parse_args(argv)
-    args.repeat, args.peer_repeat, args.gen_repeats = (5, 2, 5) if args.quick else (15, 5, 10)
+    args.repeat, args.peer_repeat, args.gen_repeats = (11, 2, 5) if args.quick else (31, 5, 10)
     from peer_oi import default_venv, setup
 
     venv = args.oi_venv or default_venv()
@@ -170,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         write_data(Path(tmp))
         found = real_path(args, Path(tmp))
     rows = real_path_rows(found)
+    if args.verbose:
+        for name in ("ours", "bare", "oi"):
+            per_step = [f"{r.overhead_per_step * 1000:.1f}" for r in found.get(name, [])]
+            print(f"{name}: overhead per step of each run, ms (the first cold): {' '.join(per_step)}")
     rows += context_rows(args.rows, 1 if args.quick else 3)
     rows += generation_rows(args)
     print(f"scripted {STEPS}-step pandas task, one loopback server; warm medians of {args.repeat} runs "

@@ -40,6 +40,19 @@ MAX_ESCALATIONS = 3
 #: Seconds past ``--timeout`` that count as "held by a native call" rather than ordinary signal latency.
 NATIVE_HOLD = 0.5
 
+_watchdog: IO[bytes] | None = None
+
+
+def _watchdog_file() -> IO[bytes]:
+    """Return the file the watchdog writes to, emptied: one for the process, made once (a new one cost ~0.5 ms a
+    step), as ``faulthandler`` keeps one pending dump at a time, process-wide."""
+    global _watchdog
+    if _watchdog is None or _watchdog.closed:
+        _watchdog = tempfile.TemporaryFile()  # noqa: SIM115 -- kept open for the life of the process
+    _watchdog.seek(0)
+    _watchdog.truncate()
+    return _watchdog
+
 
 class StepTimeout(BaseException):
     """Raised into a step that ignored the timeout's KeyboardInterrupt (never seen by the user)."""
@@ -85,7 +98,7 @@ class Deadline(Closing):
             return self
         assert self.timeout is not None
         self._due = time.monotonic() + self.timeout
-        self._dump = tempfile.TemporaryFile()
+        self._dump = _watchdog_file()
         # a C thread that needs no interpreter: it can look even while a native call holds the GIL
         faulthandler.dump_traceback_later(self.timeout + self.grace, repeat=False, file=self._dump, exit=False)
         with self._lock:
@@ -113,11 +126,8 @@ class Deadline(Closing):
             return
         faulthandler.cancel_dump_traceback_later()
         dump, self._dump = self._dump, None
-        try:
-            dump.seek(0)
-            self.stuck_at = _main_frames(dump.read().decode("utf-8", "replace"), self._main)
-        finally:
-            dump.close()
+        dump.seek(0)
+        self.stuck_at = _main_frames(dump.read().decode("utf-8", "replace"), self._main)
 
     def _schedule(self, delay: float, action: Callable[[], None]) -> None:
         timer = threading.Timer(delay, action)

@@ -9,17 +9,16 @@ What the model read is what the server recorded.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from conftest import SECRET_KEY
 from jupyter_autogpt.limits import history_chars
+from support import kernels
 from support.kernels import code, execute, running_kernel, traffic
 from support.openai_server import FakeOpenAIServer
 
@@ -34,20 +33,8 @@ PROBE = "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\n"
 
 def run_notebook(cells: list[str], server: FakeOpenAIServer, folder: Path) -> nbformat.NotebookNode:
     """Run ``cells`` in a fresh kernel started in ``folder`` (errors allowed: a user's cell may fail on purpose)."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    env = {"OPENAI_API_KEY": SECRET_KEY, "OPENAI_BASE_URL": server.base_url, "MPLBACKEND": "Agg"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # kernels inherit the environment of the process that starts them
-    try:
-        NotebookClient(nb, kernel_name="python3", timeout=180, allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return nb
+    return kernels.run_notebook(cells, folder, {"OPENAI_API_KEY": SECRET_KEY, "OPENAI_BASE_URL": server.base_url},
+                                allow_errors=True)
 
 
 def request_text(server: FakeOpenAIServer, index: int) -> str:

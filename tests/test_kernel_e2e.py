@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 from collections.abc import Iterator
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from conftest import SECRET_KEY
+from support import kernels
 from support.kernels import code, execute, reply_to, running_kernel
 from support.openai_server import FakeOpenAIServer, Slow
 
@@ -25,19 +24,8 @@ SALES = (
 
 
 def run_notebook(cells: list[str], server: FakeOpenAIServer, tmp_path) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    env = {"OPENAI_API_KEY": SECRET_KEY, "OPENAI_BASE_URL": server.base_url, "MPLBACKEND": "Agg"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # kernels inherit the environment of the process that starts them
-    try:
-        NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return nb
+    return kernels.run_notebook(cells, tmp_path, {"OPENAI_API_KEY": SECRET_KEY, "OPENAI_BASE_URL": server.base_url},
+                                timeout=120)
 
 
 def outputs_of(nb: nbformat.NotebookNode, index: int) -> str:

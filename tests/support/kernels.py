@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import nbformat
 from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
 
 from .replies import code
 
-__all__ = ["code", "execute", "printed", "running_kernel", "traffic"]
+__all__ = ["code", "execute", "printed", "run_notebook", "running_kernel", "traffic"]
 
 
 @contextmanager
@@ -95,3 +97,22 @@ def traffic(kc: Any, src: str, answers: list[str] | None = None, timeout: float 
 def printed(messages: list[dict[str, Any]]) -> str:
     """Return the text the ``stream`` messages among ``messages`` printed."""
     return "".join(m["content"].get("text", "") for m in messages if m["msg_type"] == "stream")
+
+
+def run_notebook(cells: list[str], folder: Any, env: dict[str, str], *, allow_errors: bool = False,
+                 timeout: int = 180) -> nbformat.NotebookNode:
+    """Run ``cells`` as a notebook in a fresh kernel started in ``folder``, ``os.environ`` updated by ``env``."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = {"MPLBACKEND": "Agg", **env}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # kernels inherit the environment of the process that starts them
+    try:
+        NotebookClient(nb, kernel_name="python3", timeout=timeout, allow_errors=allow_errors,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb

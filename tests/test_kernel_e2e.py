@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import queue
 from collections.abc import Iterator
 
 import nbformat
@@ -11,7 +10,7 @@ import pytest
 
 from conftest import SECRET_KEY
 from support import kernels
-from support.kernels import code, execute, reply_to, running_kernel
+from support.kernels import code, execute, interrupt_until_replied, reply_to, running_kernel
 from support.openai_server import FakeOpenAIServer, Slow
 
 pytestmark = pytest.mark.kernel
@@ -86,21 +85,6 @@ def test_a_kernel_interrupt_mid_stream_stops_the_run_and_keeps_the_kernel(kernel
     assert printed.strip() == "interrupted 1 kept [1, 2, 3] False"
 
 
-def interrupt_until_replied(km, kc, msg_id: str, attempts: int = 5) -> dict:
-    """Interrupt until the cell replies, as a user presses Interrupt again.
-
-    Python drops a KeyboardInterrupt raised inside a finalizer (here the step's HTTP response may be
-    closing when the first one lands), so one press can be lost; a second one then stops the run.
-    """
-    for _ in range(attempts):
-        km.interrupt_kernel()
-        try:
-            return reply_to(kc, msg_id, timeout=3)
-        except queue.Empty:
-            continue
-    raise AssertionError(f"the cell did not stop after {attempts} interrupts")
-
-
 def test_an_interrupt_inside_a_step_stops_the_run(kernel, openai_server) -> None:
     km, kc = kernel
     step = (
@@ -117,7 +101,7 @@ def test_an_interrupt_inside_a_step_stops_the_run(kernel, openai_server) -> None
     msg_id = kc.execute("%%autogpt\nslow goal")
     assert openai_server.wait_for_requests(2, timeout=60)
     assert openai_server.requests[1].path.endswith("/marker")
-    reply = interrupt_until_replied(km, kc, msg_id)
+    reply = interrupt_until_replied(km, kc, msg_id, wait=3)
     assert reply["content"]["status"] == "ok"
     printed = execute(kc, "import jupyter_autogpt\nr = jupyter_autogpt.last_run()\nprint(r.status)\nprint(r.steps)")
     assert printed.split("\n", 1)[0] == "interrupted", printed

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 from .replies import code
 
-__all__ = ["code", "execute", "printed", "run_notebook", "running_kernel", "traffic"]
+__all__ = ["code", "execute", "interrupt_until_replied", "printed", "run_notebook", "running_kernel", "traffic"]
 
 
 @contextmanager
@@ -48,6 +48,21 @@ def reply_to(kc: Any, msg_id: str, timeout: float = 60) -> dict[str, Any]:
         reply = kc.get_shell_msg(timeout=timeout)
         if reply["parent_header"].get("msg_id") == msg_id:
             return reply
+
+
+def interrupt_until_replied(km: Any, kc: Any, msg_id: str, attempts: int = 5, wait: float = 10) -> dict[str, Any]:
+    """Interrupt until the cell replies, as a user presses Interrupt again.
+
+    Python drops a KeyboardInterrupt raised inside a finalizer (a step's closed HTTP response, say, when the first
+    one lands), so one press can be lost; a second one then stops the step.
+    """
+    for _ in range(attempts):
+        km.interrupt_kernel()
+        try:
+            return reply_to(kc, msg_id, timeout=wait)
+        except queue.Empty:
+            continue
+    raise AssertionError(f"the cell did not stop after {attempts} interrupts")
 
 
 def execute(kc: Any, src: str, timeout: float = 60) -> str:
